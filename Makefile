@@ -1,0 +1,62 @@
+# Optimization Methods for Deep Learning: the course's commands.
+# Everything runs inside .venv/, created from the machine's python3 when it is missing.
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+JUPYTER := $(VENV)/bin/jupyter
+NB      ?= notebooks
+# JupyterLab refuses to start as root unless told; containers often run as root.
+ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
+
+.PHONY: help lab test check release figures grade test-browser benchmarks clean
+
+help:
+	@echo "make lab           set up .venv and open the course in JupyterLab"
+	@echo "make test          set up .venv and run the whole test suite"
+	@echo "make check [NB=..] check your notebooks locally, with feedback"
+	@echo "make release       regenerate notebooks/ from the instructor masters (nbgrader)"
+	@echo "make figures       regenerate the concept figures in notebooks/figures/"
+	@echo "make grade         autograde autograder/submitted/ with nbgrader, export grades.csv"
+	@echo "make test-browser  the student experience in headless Chromium"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the package's declared dependencies change.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+lab: $(VENV)/.installed
+	@echo "Opening JupyterLab on notebooks/ (the URL with its token follows; Ctrl-C stops it)."
+	$(JUPYTER) lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -n 2 --dist loadgroup tests
+
+check: $(VENV)/.installed
+	$(PY) -m autograder check $(NB)
+
+release: $(VENV)/.installed
+	$(PY) -m autograder release
+
+figures: $(VENV)/.installed
+	$(PY) -m helpers.figures notebooks/figures
+
+grade: $(VENV)/.installed
+	$(PY) -m autograder grade
+
+test-browser: $(VENV)/.installed-dev
+	$(PY) -m pytest browser_tests -v
+
+benchmarks: $(VENV)/.installed
+	$(PY) benchmarks/training.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

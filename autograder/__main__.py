@@ -1,0 +1,35 @@
+"""``python -m autograder COMMAND``: check, release, grade. Each command lives in its own module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "check": ("autograder.check_command", "grade one notebook locally, with feedback"),
+    "release": ("autograder.release", "regenerate notebooks/ from the masters with nbgrader"),
+    "grade": ("autograder.grading", "autograde every submission with nbgrader, export grades"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: python -m autograder COMMAND [ARGS]", "", "commands:"]
+    lines += [f"  {name:8s} {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[command][0])
+    return module.main(rest) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The two-moons data set the course trains on.
+
+The training split is the classic one learners of this material know::
+
+    np.random.seed(3)
+    X, y = sklearn.datasets.make_moons(n_samples=300, noise=0.2)
+
+stored column-major: ``X_train`` has shape ``(2, 300)`` and ``Y_train`` shape ``(1, 300)``.
+The test split is drawn from the same distribution with seed 4. ``python -m helpers.data``
+regenerates ``datasets/moons.npz`` bit for bit (see ``datasets/README.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+DATASET_PATH = Path(__file__).resolve().parent.parent / "datasets" / "moons.npz"
+TRAIN_SEED = 3
+TEST_SEED = 4
+N_SAMPLES = 300
+NOISE = 0.2
+
+
+def make_moons_split(seed: int, n_samples: int = N_SAMPLES, noise: float = NOISE):
+    """Draw one split of two moons, the classic way (global seed, then ``make_moons``).
+
+    Returns
+    -------
+    X : ndarray of shape (2, n_samples), float64
+    Y : ndarray of shape (1, n_samples), int64 labels in {0, 1}
+    """
+    from sklearn.datasets import make_moons
+
+    np.random.seed(seed)
+    X, y = make_moons(n_samples=n_samples, noise=noise)
+    return X.T.copy(), y.reshape(1, -1).astype(np.int64)
+
+
+def build_arrays() -> dict[str, np.ndarray]:
+    """All arrays of ``moons.npz``: ``X_train (2, 300)``, ``Y_train (1, 300)``, same for test."""
+    X_train, Y_train = make_moons_split(TRAIN_SEED)
+    X_test, Y_test = make_moons_split(TEST_SEED)
+    return {"X_train": X_train, "Y_train": Y_train, "X_test": X_test, "Y_test": Y_test}
+
+
+def write_npz(path: Path | str, arrays: dict[str, np.ndarray]) -> str:
+    """Write ``arrays`` as an ``.npz`` that is byte-identical for identical arrays.
+
+    ``np.savez`` stamps the current time into the zip headers, so two runs never match;
+    here every member gets a fixed timestamp. Returns the file's SHA-256.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]),
+                                      allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, member.getvalue())
+    data = buffer.getvalue()
+    Path(path).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_moons(path: Path | str | None = None):
+    """Load the course's two-moons splits.
+
+    Returns
+    -------
+    X_train : ndarray of shape (2, 300)
+    Y_train : ndarray of shape (1, 300), labels in {0, 1}
+    X_test : ndarray of shape (2, 300)
+    Y_test : ndarray of shape (1, 300)
+    """
+    with np.load(path or DATASET_PATH, allow_pickle=False) as data:
+        return data["X_train"], data["Y_train"], data["X_test"], data["Y_test"]
+
+
+def plot_moons(X, Y, ax=None, title="Two moons", **scatter_kwargs):
+    """Scatter plot of one split, coloured by label.
+
+    X : ndarray of shape (2, m); Y : ndarray of shape (1, m). Returns the axes.
+    """
+    from helpers import plots
+
+    return plots.scatter_classes(X, Y, ax=ax, title=title, **scatter_kwargs)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Regenerate the course's moons.npz bit for bit.")
+    parser.add_argument("output", nargs="?", default=str(DATASET_PATH))
+    args = parser.parse_args(argv)
+    digest = write_npz(args.output, build_arrays())
+    print(f"wrote {args.output}  sha256 {digest}")
+
+
+if __name__ == "__main__":
+    main()
