@@ -16,6 +16,7 @@ of thousands of times per notebook): no copies, few temporaries, validation only
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -104,6 +105,12 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-Z))
 
 
+@lru_cache(maxsize=None)
+def layer_keys(L: int) -> tuple[tuple[str, str, str, str], ...]:
+    """``(("W1", "b1", "dW1", "db1"), ..., ("WL", "bL", "dWL", "dbL"))``, built once per L."""
+    return tuple((f"W{l}", f"b{l}", f"dW{l}", f"db{l}") for l in range(1, L + 1))
+
+
 def forward_propagation(X: np.ndarray, parameters: Mapping[str, np.ndarray]):
     """Run the network on a batch.
 
@@ -119,17 +126,23 @@ def forward_propagation(X: np.ndarray, parameters: Mapping[str, np.ndarray]):
         for ``l = 0 .. L-1`` (``A0 = X``) and ``ZL`` of shape (1, m) is the output logit,
         which :func:`compute_cost` can use for a cost that never saturates.
     """
-    L = len(parameters) // 2
+    keys = layer_keys(len(parameters) // 2)
     A = X
     activations = [X]
-    for l in range(1, L):
-        Z = parameters[f"W{l}"] @ A
-        Z += parameters[f"b{l}"]
+    for W, b, _, _ in keys[:-1]:
+        Z = parameters[W] @ A
+        Z += parameters[b]
         A = np.maximum(Z, 0.0, out=Z)  # ReLU in place: Z is not needed after this
         activations.append(A)
-    ZL = parameters[f"W{L}"] @ A
-    ZL += parameters[f"b{L}"]
-    return sigmoid(ZL), (activations, ZL)
+    W, b, _, _ = keys[-1]
+    ZL = parameters[W] @ A
+    ZL += parameters[b]
+    # sigmoid(ZL) = 1 / (1 + exp(-ZL)), in place on one temporary; exp overflow gives 0.
+    with np.errstate(over="ignore"):
+        AL = np.exp(-ZL)
+    AL += 1.0
+    np.divide(1.0, AL, out=AL)
+    return AL, (activations, ZL)
 
 
 def compute_cost(AL: np.ndarray, Y: np.ndarray, cache=None, reduction: str = "mean") -> float:
@@ -172,17 +185,18 @@ def backward_propagation(X: np.ndarray, Y: np.ndarray, AL: np.ndarray, cache, pa
     grads : dict ``dW1, db1, ..., dWL, dbL`` with the shapes of ``W1, b1, ...``
     """
     activations, _ = cache
-    L = len(activations)
+    keys = layer_keys(len(activations))
     m = Y.shape[1]
     grads = {}
     dZ = (1.0 / m) * (AL - Y)  # derivative of the mean cost through the sigmoid
-    for l in range(L, 0, -1):
-        A_prev = activations[l - 1]
-        grads[f"dW{l}"] = dZ @ A_prev.T
-        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
-        if l > 1:
-            dA = parameters[f"W{l}"].T @ dZ
-            dZ = dA * (A_prev > 0)  # ReLU passes the gradient where it was active
+    for l in range(len(activations) - 1, -1, -1):
+        W, _, dW, db = keys[l]
+        A_prev = activations[l]
+        grads[dW] = dZ @ A_prev.T
+        grads[db] = dZ.sum(axis=1, keepdims=True)
+        if l:
+            dZ = parameters[W].T @ dZ
+            dZ *= A_prev > 0  # ReLU passes the gradient only where it was active
     return grads
 
 

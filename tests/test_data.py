@@ -1,0 +1,38 @@
+"""The shipped two-moons data: the classic training set, a held-out test set, bit-for-bit."""
+
+import hashlib
+
+import numpy as np
+
+from helpers import data
+
+
+def test_training_set_is_the_classic_one():
+    X, Y, X_test, Y_test = data.load_moons()
+    assert X.shape == (2, 300) and Y.shape == (1, 300)
+    assert X_test.shape == (2, 300) and Y_test.shape == (1, 300)
+    np.testing.assert_allclose(X[:, 0], [-0.21687, 1.015449], atol=5e-6)
+    np.testing.assert_allclose(X[:, 1], [0.80505, -0.557973], atol=5e-6)
+    assert set(np.unique(Y)) == {0, 1} and Y.sum() == 150
+
+
+def test_test_set_is_a_different_draw_of_the_same_distribution():
+    X, Y, X_test, Y_test = data.load_moons()
+    assert not np.allclose(X, X_test)
+    assert Y_test.sum() == 150
+    # Same distribution: the class means agree to within sampling noise.
+    for label in (0, 1):
+        np.testing.assert_allclose(X[:, Y[0] == label].mean(axis=1),
+                                   X_test[:, Y_test[0] == label].mean(axis=1), atol=0.1)
+
+
+def test_regenerating_gives_the_same_bytes(tmp_path):
+    shipped = hashlib.sha256(data.DATASET_PATH.read_bytes()).hexdigest()
+    data.main([str(tmp_path / "moons.npz")])
+    assert hashlib.sha256((tmp_path / "moons.npz").read_bytes()).hexdigest() == shipped
+
+
+def test_datasets_readme_states_the_checksum():
+    readme = (data.DATASET_PATH.parent / "README.md").read_text()
+    assert hashlib.sha256(data.DATASET_PATH.read_bytes()).hexdigest() in readme
+    assert "python -m helpers.data" in readme
