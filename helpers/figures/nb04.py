@@ -1,0 +1,91 @@
+"""Concept figures of notebook 04, RMSprop.
+
+They do not depend on the learner's code (the two update rules are written out below in a few
+lines of numpy), so a self-learner reading the notebook on GitHub sees them without running
+anything. Regenerate with ``python -m helpers.figures --only 04_bowl_steps.png``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers import plots, surfaces
+from helpers.figures import figure
+
+GD_LEARNING_RATE = 0.09  # just under 2 / condition = 0.1, the largest rate GD survives
+RMSPROP_LEARNING_RATE = 0.2
+RMSPROP_BETA2 = 0.9
+NUM_STEPS = 40
+
+
+def _paths_on_bowl(bowl):
+    """Points visited by GD and by RMSprop on ``bowl``: two ndarrays of shape (k, 2)."""
+    gd_point = bowl.start.astype(float)
+    rms_point = bowl.start.astype(float)
+    second_moment = np.zeros(2)
+    gd_path, rms_path = [gd_point], [rms_point]
+    for _ in range(NUM_STEPS):
+        gd_point = gd_point - GD_LEARNING_RATE * bowl.grad(gd_point)
+        gradient = bowl.grad(rms_point)
+        second_moment = RMSPROP_BETA2 * second_moment + (1 - RMSPROP_BETA2) * gradient**2
+        rms_point = rms_point - RMSPROP_LEARNING_RATE * gradient / (np.sqrt(second_moment)
+                                                                    + 1e-8)
+        gd_path.append(gd_point)
+        rms_path.append(rms_point)
+    return np.array(gd_path), np.array(rms_path)
+
+
+@figure("04_bowl_steps.png")
+def bowl_steps():
+    """GD against RMSprop on the ill-conditioned bowl: paths, and step length per coordinate."""
+    bowl = surfaces.bowl()
+    gd_path, rms_path = _paths_on_bowl(bowl)
+    fig, (left, right) = plots.figure(ncols=2, width=11.0, height=4.3)
+    plots.plot_trajectories(
+        bowl, {f"GD, lr {GD_LEARNING_RATE}": gd_path,
+               f"RMSprop, lr {RMSPROP_LEARNING_RATE}, beta2 {RMSPROP_BETA2}": rms_path},
+        ax=left, title=f"{NUM_STEPS} steps on the bowl $\\frac{{1}}{{2}}(x^2 + 20\\,y^2)$",
+        legend_loc="lower right")
+    shown = 12  # the first steps, before both methods have (nearly) arrived
+    steps = np.arange(1, shown + 1)
+    for path, method in ((gd_path, "GD"), (rms_path, "RMSprop")):
+        moves = np.abs(np.diff(path, axis=0))[:shown]
+        color = plots.color_for(method)
+        right.plot(steps, moves[:, 0], color=color, linestyle="-", marker="o",
+                   markersize=4, label=f"{method}: |step along x| (gentle axis)")
+        right.plot(steps, moves[:, 1], color=color, linestyle="--", marker="s",
+                   markersize=4, label=f"{method}: |step along y| (steep axis)")
+    right.set_xlabel("step")
+    right.set_ylabel("length of the step along each axis")
+    right.set_title("GD: the steep axis gets 7.5 times the push of the gentle one.\n"
+                    "RMSprop: at first, the same length along both axes.", fontsize=11)
+    right.set_xticks(steps)
+    right.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+@figure("04_epsilon_placement.png")
+def epsilon_placement():
+    """How much a gradient is multiplied by, 1/(sqrt(s)+eps) against 1/sqrt(s+eps)."""
+    epsilon = 1e-8
+    s = np.logspace(-22, 0, 400)
+    outside = 1 / (np.sqrt(s) + epsilon)
+    inside = 1 / np.sqrt(s + epsilon)
+    fig, ax = plots.figure(width=7.0, height=4.3)
+    ax.loglog(s, outside, color=plots.color_for("rmsprop"), linewidth=2.2,
+              label=r"$1/(\sqrt{s}+\varepsilon)$ (epsilon outside: this course, PyTorch)")
+    ax.loglog(s, inside, color="#555555", linewidth=2.0, linestyle="--",
+              label=r"$1/\sqrt{s+\varepsilon}$ (epsilon inside: Keras RMSprop)")
+    ax.axhline(1 / epsilon, color=plots.color_for("rmsprop"), linewidth=0.8, linestyle=":")
+    ax.axhline(1 / np.sqrt(epsilon), color="#555555", linewidth=0.8, linestyle=":")
+    ax.axvline(epsilon, color="black", linewidth=0.8, linestyle=":")
+    ax.text(1e-21, 1 / epsilon * 1.6, r"cap $1/\varepsilon = 10^{8}$", fontsize=9)
+    ax.text(1e-21, 1 / np.sqrt(epsilon) * 1.6, r"cap $1/\sqrt{\varepsilon} = 10^{4}$",
+            fontsize=9)
+    ax.text(epsilon * 1.5, 3, r"$s = \varepsilon$", fontsize=9)
+    ax.set_xlabel(r"running mean of squared gradients $s$")
+    ax.set_ylabel("factor the gradient is multiplied by")
+    ax.set_title(r"$\varepsilon = 10^{-8}$: the two placements agree only when $s \gg \varepsilon$")
+    ax.set_ylim(0.5, 1e9)
+    ax.legend(loc="lower left", fontsize=9)
+    return fig
