@@ -1,0 +1,250 @@
+"""The deterministic inputs every check feeds to a graded function (numpy only).
+
+A :class:`Case` is plain data (a label, a description for the learner, and the numbers needed
+to rebuild its inputs), so the same case can be rebuilt bit for bit in the notebook kernel, in
+the judging process and in the child process of ``python -m autograder check``.
+
+The inputs are chosen to make mistakes visible: several layers (a loop that stops early or runs
+one too far shows), betas 0.8 and 0.888 (a swapped beta or a missing ``1 - beta`` shows),
+epsilon 1e-2 (epsilon inside or outside the square root differs), t from 1 to 3 in several calls
+in a row (bias correction and step counters show), a zero starting state and a non-zero one,
+example counts that leave a partial last mini-batch, and epochs on both sides of a decay step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Graded functions, in course order, and the kind of scenario that probes each.
+KINDS = {
+    "update_parameters_with_gd": "update",
+    "random_mini_batches": "minibatches",
+    "initialize_velocity": "init",
+    "update_parameters_with_momentum": "update",
+    "initialize_rmsprop": "init",
+    "update_parameters_with_rmsprop": "update",
+    "initialize_adam": "init",
+    "update_parameters_with_adam": "update",
+    "update_lr": "scalar",
+    "schedule_lr_decay": "scalar",
+}
+FUNCTIONS = tuple(KINDS)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check: ``spec`` holds only plain data; :func:`build` turns it into arrays."""
+
+    function: str
+    index: int
+    label: str
+    hidden: bool
+    spec: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}#{self.index}"
+
+
+# ----------------------------------------------------------------------------- array builders
+def make_parameters(layer_dims, seed):
+    """``W1, b1, ..., WL, bL`` with readable (3-decimal) values, deterministic in ``seed``."""
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = np.round(rng.normal(0.0, 1.0, (layer_dims[l], layer_dims[l - 1])), 3)
+        parameters[f"b{l}"] = np.round(rng.normal(0.0, 0.5, (layer_dims[l], 1)), 3)
+    return parameters
+
+
+def make_grads(layer_dims, seed, scale=1.0):
+    """Gradients ``dW1, db1, ...`` of the shapes of :func:`make_parameters`."""
+    rng = np.random.default_rng(seed)
+    grads = {}
+    for l in range(1, len(layer_dims)):
+        grads[f"dW{l}"] = np.round(rng.normal(0.0, scale, (layer_dims[l], layer_dims[l - 1])), 3)
+        grads[f"db{l}"] = np.round(rng.normal(0.0, scale, (layer_dims[l], 1)), 3)
+    return grads
+
+
+def make_state(layer_dims, seed, positive=False):
+    """A non-zero optimizer state (positive for second moments)."""
+    grads = make_grads(layer_dims, seed, scale=0.5)
+    if positive:
+        return {k: np.round(g * g, 4) + 0.01 for k, g in grads.items()}
+    return grads
+
+
+def zero_state(layer_dims):
+    return {k: np.zeros_like(g) for k, g in make_grads(layer_dims, 0).items()}
+
+
+def layers_text(layer_dims) -> str:
+    L = len(layer_dims) - 1
+    shapes = ", ".join(f"W{l} {layer_dims[l]}x{layer_dims[l - 1]}" for l in range(1, L + 1))
+    return f"{L} layers ({shapes})"
+
+
+def make_xy(n_x, m, labels="index"):
+    """X whose column j is recognisable (entries j + 0.001*(row+1)), and Y aligned with it.
+
+    ``labels="index"``: ``Y[0, j] = j`` (so a misaligned shuffle shows);
+    ``labels="binary"``: integer 0/1 labels like the moons data.
+    """
+    cols = np.arange(m, dtype=float)
+    X = cols[None, :] + 0.001 * np.arange(1, n_x + 1, dtype=float)[:, None]
+    if labels == "index":
+        Y = cols[None, :].copy()
+    else:
+        Y = (np.arange(m)[None, :] * 7 % 3 == 0).astype(int)
+    return X, Y
+
+
+def build(case: Case) -> dict:
+    """Fresh input arrays for ``case`` (new objects on every call; callers may mutate them)."""
+    s = case.spec
+    kind = KINDS[case.function]
+    if kind == "update":
+        dims = s["layer_dims"]
+        out = {"parameters": make_parameters(dims, s["seed"]),
+               "grads": [make_grads(dims, s["seed"] + 100 + i) for i in range(s["steps"])]}
+        state = s.get("state", "zero")
+        if state == "zero":
+            out["v"], out["s"] = zero_state(dims), zero_state(dims)
+        else:
+            out["v"] = make_state(dims, s["seed"] + 50)
+            out["s"] = make_state(dims, s["seed"] + 60, positive=True)
+        return out
+    if kind == "init":
+        return {"parameters": make_parameters(s["layer_dims"], s["seed"])}
+    if kind == "minibatches":
+        X, Y = make_xy(s["n_x"], s["m"], s.get("labels", "index"))
+        return {"X": X, "Y": Y}
+    return {}
+
+
+# ----------------------------------------------------------------------------- the cases
+def _update_cases(name):
+    hyper = {
+        "update_parameters_with_gd": [{"learning_rate": 0.1}, {"learning_rate": 0.05},
+                                      {"learning_rate": 0.3}, {"learning_rate": 0.01}],
+        "update_parameters_with_momentum": [{"beta": 0.8, "learning_rate": 0.1},
+                                            {"beta": 0.888, "learning_rate": 0.05},
+                                            {"beta": 0.9, "learning_rate": 0.01},
+                                            {"beta": 0.8, "learning_rate": 0.3}],
+        "update_parameters_with_rmsprop": [{"beta2": 0.888, "learning_rate": 0.1, "epsilon": 1e-2},
+                                           {"beta2": 0.8, "learning_rate": 0.05, "epsilon": 1e-2},
+                                           {},
+                                           {"beta2": 0.9, "learning_rate": 0.02, "epsilon": 1e-2}],
+        "update_parameters_with_adam": [{"learning_rate": 0.1, "beta1": 0.8, "beta2": 0.888,
+                                         "epsilon": 1e-2},
+                                        {"learning_rate": 0.05, "beta1": 0.888, "beta2": 0.8,
+                                         "epsilon": 1e-2},
+                                        {},
+                                        {"learning_rate": 0.02, "beta1": 0.8, "beta2": 0.9,
+                                         "epsilon": 1e-2}],
+    }[name]
+    uses_state = name != "update_parameters_with_gd"
+    plans = [
+        # (layer_dims, seed, steps, state, t_start, hidden)
+        ((3, 4, 2, 1), 1, 1, "zero", 1, False),
+        ((3, 4, 2, 1), 2, 3, "zero", 1, False),
+        ((2, 5, 3, 3, 1), 3, 2, "random", 4, True),
+        ((4, 3, 1), 4, 3, "zero", 1, True),
+    ]
+    cases = []
+    for i, (dims, seed, steps, state, t0, hidden) in enumerate(plans):
+        h = dict(hyper[i])
+        if not uses_state:
+            state = "zero"
+        if name == "update_parameters_with_gd" and i == 2:
+            steps = 1
+        spec = {"layer_dims": list(dims), "seed": seed, "steps": steps, "state": state,
+                "hyper": h}
+        parts = [layers_text(dims)]
+        if uses_state:
+            who = {"update_parameters_with_momentum": "v", "update_parameters_with_rmsprop": "s",
+                   "update_parameters_with_adam": "v and s"}[name]
+            parts.append(f"starting from zero {who}" if state == "zero"
+                         else f"starting from a non-zero {who}")
+        if name == "update_parameters_with_adam":
+            spec["t_start"] = t0 if state != "zero" else 1
+            ts = [spec["t_start"] + k for k in range(steps)]
+            parts.append("t = " + ", ".join(map(str, ts)))
+        if steps > 1:
+            parts.append(f"{steps} calls in a row, each fed what the previous one returned")
+        if h:
+            parts.append(", ".join(f"{k}={v}" for k, v in h.items()))
+        else:
+            parts.append("default hyperparameters (arguments left out)")
+        cases.append(Case(name, i, "; ".join(parts), hidden, spec))
+    return cases
+
+
+def _init_cases(name):
+    plans = [((3, 4, 2, 1), 1, False), ((2, 5, 3, 3, 1), 2, True), ((5, 1), 3, True)]
+    return [Case(name, i, layers_text(dims), hidden, {"layer_dims": list(dims), "seed": seed})
+            for i, (dims, seed, hidden) in enumerate(plans)]
+
+
+def _minibatch_cases(name):
+    plans = [  # n_x, m, size, seeds, labels, hidden, use_default_size
+        (2, 148, 64, [0, 1], "index", False, False),
+        (3, 10, 4, [3, 7], "index", False, False),
+        (2, 130, 64, [2, 5], "binary", True, True),
+        (2, 12, 3, [1, 4], "index", True, False),
+        (1, 5, 8, [0, 9], "index", True, False),
+    ]
+    cases = []
+    for i, (n_x, m, size, seeds, labels, hidden, default_size) in enumerate(plans):
+        spec = {"n_x": n_x, "m": m, "mini_batch_size": size, "seeds": seeds, "labels": labels,
+                "default_size": default_size}
+        size_text = f"mini_batch_size left at its default ({size})" if default_size else \
+            f"mini_batch_size={size}"
+        label = (f"X of shape ({n_x}, {m}) ({m} examples as columns), "
+                 f"Y of shape (1, {m}), {size_text}, seeds {seeds[0]} and {seeds[1]}")
+        cases.append(Case(name, i, label, hidden, spec))
+    return cases
+
+
+def _scalar_cases(name):
+    if name == "update_lr":
+        plans = [
+            ({"learning_rate0": 0.5, "decay_rate": 0.5, "epochs": [0, 1, 2, 10]}, False),
+            ({"learning_rate0": 0.1, "decay_rate": 0.3, "epochs": [0, 3, 7, 999]}, False),
+            ({"learning_rate0": 0.01, "decay_rate": 0.05, "epochs": [1000, 1500, 2500]}, True),
+            ({"learning_rate0": 2.0, "decay_rate": 2.5, "epochs": [1, 4, 11]}, True),
+        ]
+    else:
+        plans = [
+            ({"learning_rate0": 0.5, "decay_rate": 1.0, "time_interval": 1000,
+              "epochs": [0, 999, 1000, 1500, 2500]}, False),
+            ({"learning_rate0": 0.1, "decay_rate": 0.3, "time_interval": None,
+              "epochs": [10, 1000, 1499, 2999, 3000]}, False),
+            ({"learning_rate0": 0.02, "decay_rate": 0.5, "time_interval": 100,
+              "epochs": [0, 99, 100, 150, 250, 349]}, True),
+            ({"learning_rate0": 1.0, "decay_rate": 2.0, "time_interval": 7,
+              "epochs": [3, 7, 13, 14, 20]}, True),
+        ]
+    cases = []
+    for i, (spec, hidden) in enumerate(plans):
+        parts = [f"learning_rate0={spec['learning_rate0']}", f"decay_rate={spec['decay_rate']}"]
+        if name == "schedule_lr_decay":
+            parts.append("time_interval left at its default (1000)" if spec["time_interval"] is None
+                         else f"time_interval={spec['time_interval']}")
+        parts.append("epoch_num = " + ", ".join(map(str, spec["epochs"])))
+        cases.append(Case(name, i, ", ".join(parts), hidden, spec))
+    return cases
+
+
+def cases_for(name: str, hidden: bool | None = None) -> list[Case]:
+    """The cases of graded function ``name``: visible only (``hidden=False``), hidden only
+    (``hidden=True``) or all of them (``None``)."""
+    if name not in KINDS:
+        raise KeyError(f"no checks for {name!r}; graded functions: {', '.join(FUNCTIONS)}")
+    kind = KINDS[name]
+    cases = {"update": _update_cases, "init": _init_cases, "minibatches": _minibatch_cases,
+             "scalar": _scalar_cases}[kind](name)
+    return [c for c in cases if hidden is None or c.hidden == hidden]

@@ -1,0 +1,554 @@
+"""Compare plain data against the reference and explain any difference to the learner.
+
+:func:`judge_case` takes the plain data :mod:`autograder.checks.probe` recorded for the learner
+and for the reference on one case and returns ``None`` (passed) or a :class:`Feedback`. It never
+sees the learner's objects, only numbers, shapes, key names, type names and exception records.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.checks import probe
+from autograder.checks.cases import KINDS, Case, build
+from autograder.checks.mistakes import CATALOGUE, Mistake
+
+RTOL = 1e-6
+ATOL = 1e-9
+
+RETURN_NAMES = {
+    "update_parameters_with_gd": None,
+    "update_parameters_with_momentum": ["parameters", "v"],
+    "update_parameters_with_rmsprop": ["parameters", "s"],
+    "update_parameters_with_adam": ["parameters", "v", "s", "v_corrected", "s_corrected"],
+    "initialize_adam": ["v", "s"],
+}
+ROOT_NAMES = {"update_parameters_with_gd": "parameters", "initialize_velocity": "v",
+              "initialize_rmsprop": "s", "update_lr": "the learning rate",
+              "schedule_lr_decay": "the learning rate"}
+
+
+@dataclass
+class Mismatch:
+    where: str            # human path, e.g. 'v["dW1"][0, 1]'
+    kind: str             # type | keys | shape | value | length | not_numbers | exception
+    expected: str
+    got: str
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Feedback:
+    """Why one case failed, in the learner's terms."""
+
+    case: Case
+    what: str                       # one-line statement of the problem
+    expected: str = ""
+    got: str = ""
+    meaning: str = ""
+    hint: str = ""
+    mistake: str | None = None      # id of the named mistake, if recognised
+    not_attempted: bool = False
+
+    def text(self, name: str, position: str = "") -> str:
+        if self.not_attempted:
+            return (f"{name}: not attempted yet. The function still raises "
+                    "NotImplementedError: replace the 'raise NotImplementedError()' line with "
+                    "your code, run its cell, then run the check again.")
+        head = f"{name}: {self.what}" if not position else f"{name}: {self.what} ({position})"
+        lines = [head, f"  Tried:    {self.case.label}."]
+        if self.expected:
+            lines.append(f"  Expected: {self.expected}")
+        if self.got:
+            lines.append(f"  Got:      {self.got}")
+        if self.meaning:
+            lines.append(f"  What this usually means: {self.meaning}")
+        if self.hint:
+            lines.append(f"  Hint: {self.hint}")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- formatting
+def fmt_number(x) -> str:
+    if x is None:
+        return "None"
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return str(x)
+        return f"{x:.8g}"
+    return str(x)
+
+
+def fmt_index(idx) -> str:
+    return "[" + ", ".join(str(i) for i in idx) + "]" if idx else ""
+
+
+def show(desc) -> str:
+    """A short human description of a plain value description."""
+    if not isinstance(desc, dict):
+        return repr(desc)
+    t = desc.get("type")
+    if "values" in desc and desc.get("shape") == []:
+        return f"{fmt_number(desc['values'])} ({t})"
+    if "shape" in desc:
+        return f"{t} of shape {tuple(desc['shape'])}"
+    if "value" in desc:
+        return f"{fmt_number(desc['value'])} ({t})"
+    if desc.get("dict"):
+        keys = desc.get("keys", [])
+        return f"a {t} with keys {', '.join(map(str, keys)) if keys else '(none)'}"
+    if desc.get("sequence"):
+        return f"a {t} of {desc.get('length')} items"
+    if t == "NoneType":
+        return "None (nothing was returned: is there a return statement?)"
+    return f"a {t} ({desc.get('repr', '')})"
+
+
+def _shape_text(shape):
+    return str(tuple(shape))
+
+
+# ----------------------------------------------------------------------------- comparison
+def _flat(values):
+    arr = np.asarray(values, dtype=float)
+    return arr
+
+
+def compare(exp, got, where: str) -> Mismatch | None:
+    """First difference between two plain descriptions (``None`` when they agree)."""
+    if not isinstance(got, dict):
+        return Mismatch(where, "type", show(exp), repr(got))
+    if "unreadable" in got:
+        return Mismatch(where, "type", show(exp), f"a {got['type']} that cannot be read "
+                        f"({got['unreadable']})")
+    if exp.get("dict"):
+        if not got.get("dict"):
+            return Mismatch(where, "type", show(exp), show(got))
+        ek, gk = exp["keys"], got["keys"]
+        missing = [k for k in ek if k not in gk]
+        extra = [k for k in gk if k not in ek]
+        if missing or extra:
+            return Mismatch(where, "keys", "keys " + ", ".join(ek), "keys " + ", ".join(gk)
+                            if gk else "no keys", {"missing": missing, "extra": extra})
+        for k in ek:
+            m = compare(exp["items"][k], got["items"][k], f'{where}["{k}"]')
+            if m:
+                return m
+        return None
+    if exp.get("sequence"):
+        if not got.get("sequence"):
+            return Mismatch(where, "type", show(exp), show(got))
+        if exp["length"] != got["length"]:
+            return Mismatch(where, "length", f"{exp['length']} items", f"{got['length']} items",
+                            {"expected": exp["length"], "got": got["length"]})
+        for i, (e, g) in enumerate(zip(exp["items"], got["items"], strict=False)):
+            m = compare(e, g, f"{where}[{i}]")
+            if m:
+                return m
+        return None
+    if "values" in exp or "value" in exp:
+        exp_scalar = "value" in exp or exp.get("shape") == []
+        if exp_scalar:
+            if "value" in got:
+                gv = got["value"]
+            elif "values" in got and got.get("shape") == []:
+                gv = got["values"]
+            elif got.get("not_numbers"):
+                return Mismatch(where, "not_numbers", show(exp), f"{show(got)}, not numbers")
+            else:
+                return Mismatch(where, "type", "a number", show(got))
+            ev = exp["value"] if "value" in exp else exp["values"]
+            if not _close(ev, gv):
+                return Mismatch(where, "value", fmt_number(ev), fmt_number(gv),
+                                {"expected": ev, "got": gv})
+            return None
+        if not got.get("array"):
+            wanted = f"a numpy array of shape {_shape_text(exp['shape'])}"
+            if "coerced" in got:
+                return Mismatch(where, "type", wanted, f"a {got['type']} (not a numpy array)")
+            return Mismatch(where, "type", wanted, show(got))
+        if got.get("not_numbers") or "values" not in got:
+            return Mismatch(where, "not_numbers", show(exp), f"{show(got)} without usable numbers")
+        if exp["shape"] != got["shape"]:
+            return Mismatch(where, "shape", f"shape {_shape_text(exp['shape'])}",
+                            f"shape {_shape_text(got['shape'])}",
+                            {"expected": exp["shape"], "got": got["shape"]})
+        e, g = _flat(exp["values"]), _flat(got["values"])
+        bad = ~_close_array(e, g)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            return Mismatch(f"{where}{fmt_index(idx)}", "value", fmt_number(float(e[idx])),
+                            fmt_number(float(g[idx])),
+                            {"expected_array": exp["values"], "got_array": got["values"],
+                             "n_bad": int(bad.sum()), "size": int(bad.size),
+                             "base": where})
+        return None
+    if exp.get("type") == "NoneType":
+        return None if got.get("type") == "NoneType" else Mismatch(where, "type", "None", show(got))
+    return None
+
+
+def _close(a, b) -> bool:
+    return bool(_close_array(np.asarray(a, dtype=float), np.asarray(b, dtype=float)).all())
+
+
+def _close_array(e, g):
+    with np.errstate(all="ignore"):
+        return np.isclose(g, e, rtol=RTOL, atol=ATOL, equal_nan=True)
+
+
+def same(exp_record, got_record) -> bool:
+    """Whether two whole probe records agree (used to match mistakes)."""
+    return _record_mismatch(exp_record, got_record, "x") is None
+
+
+def _record_mismatch(exp, got, name) -> Mismatch | None:
+    """Compare two probe records of the same case; paths are named for the learner."""
+    kind = KINDS.get(name, "")
+    if "exception" in exp and "exception" in got:
+        return None if exp["exception"].get("type") == got["exception"].get("type") else \
+            Mismatch("", "exception", exp["exception"].get("type"), got["exception"].get("type"))
+    if "exception" in got:
+        return Mismatch("", "exception", "", "", {"exception": got["exception"]})
+    if kind == "update":
+        es, gs = exp["steps"], got["steps"]
+        for i, e in enumerate(es):
+            if i >= len(gs):
+                return Mismatch(f"call {i + 1}", "stopped", "", "")
+            g = gs[i]
+            if "exception" in g and "exception" not in e:
+                return Mismatch(f"call {i + 1}", "exception", "", "",
+                                {"exception": g["exception"], "call": i + 1, "t": g.get("t")})
+            if "exception" in e:
+                if "exception" not in g:
+                    return Mismatch(f"call {i + 1}", "no_exception", "", "")
+                continue
+            m = _compare_returned(name, e["returned"], g["returned"])
+            if m:
+                m.detail["call"] = i + 1
+                m.detail["t"] = g.get("t")
+                return m
+        return None
+    if kind == "init":
+        if "exception" in exp:
+            return None
+        m = _compare_returned(name, exp["returned"], got["returned"])
+        if m:
+            return m
+        return None
+    if kind == "scalar":
+        for e, g in zip(exp["calls"], got["calls"], strict=False):
+            if "exception" in g:
+                return Mismatch(f"epoch_num={g['epoch']}", "exception", "", "",
+                                {"exception": g["exception"], "epoch": g["epoch"]})
+            m = compare(e["returned"], g["returned"], "the learning rate")
+            if m:
+                m.detail["epoch"] = e["epoch"]
+                return m
+        if len(got["calls"]) < len(exp["calls"]):
+            return Mismatch("", "stopped", "", "")
+        return None
+    return None
+
+
+def _compare_returned(name, exp, got) -> Mismatch | None:
+    names = RETURN_NAMES.get(name)
+    if names is None:
+        return compare(exp, got, ROOT_NAMES.get(name, "the result"))
+    if not got.get("sequence"):
+        return Mismatch("the returned value", "structure", f"a tuple ({', '.join(names)})",
+                        show(got), {"names": names})
+    if got["length"] != len(names):
+        return Mismatch("the returned value", "structure", f"a tuple of {len(names)} "
+                        f"({', '.join(names)})", f"a {got['type']} of {got['length']} items",
+                        {"names": names})
+    for i, n in enumerate(names):
+        m = compare(exp["items"][i], got["items"][i], n)
+        if m:
+            return m
+    return None
+
+
+# ----------------------------------------------------------------------------- diagnosis
+_variant_cache: dict[tuple[str, str], dict] = {}
+
+
+def variant_record(name: str, mistake: Mistake, case: Case) -> dict:
+    key = (mistake.id + "/" + name, case.id)
+    if key not in _variant_cache:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            _variant_cache[key] = probe.run_case(name, mistake.fn, case)
+    return _variant_cache[key]
+
+
+def matching_mistake(name: str, case: Case, got: dict) -> Mistake | None:
+    for mistake in CATALOGUE.get(name, []):
+        if mistake.fn is None:
+            continue
+        record = variant_record(name, mistake, case)
+        if "exception" in record and "exception" not in got:
+            continue
+        if _record_mismatch(record, got, name) is None and _no_exception_anywhere(record):
+            return mistake
+    return None
+
+
+def _no_exception_anywhere(record) -> bool:
+    if "exception" in record:
+        return False
+    for s in record.get("steps", []):
+        if "exception" in s:
+            return False
+    return all("exception" not in c for c in record.get("calls", []))
+
+
+KEY_RE = re.compile(r"^(d?)([Wb])(\d+)$")
+
+
+def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedback:
+    etype, message = exc.get("type", "Exception"), exc.get("message", "")
+    lines = exc.get("learner_lines") or []
+    where = ""
+    if lines:
+        last = lines[-1]
+        where = f" at line {last['lineno']} of your cell: `{last['line']}`"
+    got = f"{etype}: {message}{where}".strip()
+    if when:
+        got = f"{when}: {got}"
+    L = len(case.spec.get("layer_dims", [])) - 1 if "layer_dims" in case.spec else None
+    fb = Feedback(case, f"your function raised {etype}", got=got)
+    if exc.get("not_implemented"):
+        fb.not_attempted = True
+        return fb
+    if etype == "KeyError" and isinstance(exc.get("key"), str):
+        key = exc["key"]
+        m = KEY_RE.match(key)
+        if m and L is not None:
+            d, p, n = m.group(1), m.group(2), int(m.group(3))
+            if n == 0:
+                fb.what = f"your code looks up {key!r}, a layer 0 that does not exist"
+                fb.meaning = ("Layers are numbered from 1: a loop over range(L) starts at 0. "
+                              f"With {L} layers the keys are {d}{p}1 ... {d}{p}{L}.")
+                fb.hint = "Make the loop variable run over 1, 2, ..., L."
+            elif n == L + 1:
+                fb.what = f"your loop goes one layer too far (KeyError {key!r} with {L} layers)"
+                fb.meaning = (f"There are {L} layers, so the keys stop at {d}{p}{L}. Either l "
+                              "runs over 1..L but you index l + 1, or L counts the entries of "
+                              "the dictionary (W and b per layer) instead of the layers.")
+                fb.hint = ("Use the loop variable itself as the layer number, and L = "
+                           "len(parameters) // 2.")
+            elif n > L + 1:
+                fb.what = f"your code looks up {key!r}, but there are only {L} layers"
+                fb.meaning = ("L is probably the number of entries of the dictionary (two per "
+                              "layer) instead of the number of layers.")
+                fb.hint = "Each layer has a W and a b: L = len(parameters) // 2."
+            elif d == "" and name != "update_parameters_with_gd" and KINDS[name] == "update":
+                fb.what = f"your code looks up {key!r} in a dictionary that uses 'd' keys"
+                fb.meaning = (f"Gradients and optimizer state are keyed 'd{p}{n}'; only the "
+                              f"parameters are keyed '{p}{n}'.")
+                fb.hint = "Look up parameters[f'W{l}'] but grads/v/s[f'dW{l}']."
+            elif d == "d":
+                fb.what = f"your code looks up {key!r} in the parameters"
+                fb.meaning = (f"The parameters are keyed '{p}{n}'; the 'd' names belong to the "
+                              "gradients and the optimizer state.")
+                fb.hint = "Check which dictionary each lookup goes to."
+            else:
+                fb.what = f"your code looks up {key!r}, which is missing"
+                fb.meaning = "The dictionary you index does not have that key."
+                fb.hint = "Print the dictionary's keys to compare."
+        elif m is None and re.match(r"^d?[Wb]$", key):
+            fb.what = f"your code looks up {key!r} without a layer number"
+            fb.meaning = "Keys carry the layer number: W1, b1, dW1, ..."
+            fb.hint = "Build the key from the letter and the loop variable, e.g. f'W{l}'."
+        else:
+            fb.what = f"your code looks up the key {key!r}, which does not exist"
+            fb.meaning = "Keys are 'W1', 'b1', ... for parameters and 'dW1', 'db1', ... for " \
+                         "gradients and state."
+            fb.hint = "Build each key from the layer number, e.g. f'dW{l}'."
+        return fb
+    if etype == "NameError":
+        fb.what = "your function uses a name it does not define"
+        fb.meaning = (f"{message}. A graded function can only use its arguments, np, and what "
+                      "it defines itself (a variable from another cell is not there when it is "
+                      "graded).")
+        fb.hint = "Define every name you use inside the function (from its arguments)."
+        return fb
+    if etype in ("ValueError", "TypeError") and "broadcast" in message:
+        fb.what = "two arrays of incompatible shapes were combined"
+        fb.meaning = ("An operation mixed arrays of different shapes, usually a W with a b, or "
+                      "a parameter with the gradient of another layer.")
+        fb.hint = "Pair each parameter with its own gradient (W1 with dW1, b1 with db1)."
+        return fb
+    if etype == "TypeError" and ("unexpected keyword" in message or "positional argument" in
+                                 message):
+        fb.what = "the function's signature differs from the one given"
+        fb.meaning = f"{message}. The checks (and the training loop) call it with the names " \
+                     "and defaults of the original def line."
+        fb.hint = "Restore the def line as it was given."
+        return fb
+    if etype in ("TypeError", "AttributeError") and ("tuple" in message or "NoneType" in message
+                                                     or "unpack" in message):
+        fb.what = f"your function raised {etype}"
+        fb.meaning = ("Something has a different structure than expected: a function returns "
+                      "a tuple, a dictionary, or None (no return statement) where another "
+                      "kind of value is used.")
+        fb.hint = "Check what each function returns and how the values are unpacked."
+        return fb
+    if etype in ("RecursionError",):
+        fb.meaning = "The function calls itself without end."
+        fb.hint = "Do not call the function from inside itself."
+        return fb
+    if etype == "ZeroDivisionError":
+        fb.meaning = "A denominator is zero on this input."
+        fb.hint = "Check the formula's denominator; the input is given above."
+        return fb
+    fb.meaning = "Read the error and the line it points to; the input that triggered it is above."
+    fb.hint = "Try your function on this input in a new cell to see what happens."
+    return fb
+
+
+def _generic_meaning(m: Mismatch) -> tuple[str, str]:
+    if m.kind == "keys":
+        missing, extra = m.detail.get("missing", []), m.detail.get("extra", [])
+        parts = []
+        if missing:
+            parts.append("missing: " + ", ".join(missing))
+        if extra:
+            parts.append("unexpected: " + ", ".join(extra))
+        return ("; ".join(parts) + ". Every layer needs its entries, named like the gradients "
+                "(dW1, db1, ...) for optimizer state and like the parameters for parameters.",
+                "Compare your keys with the expected ones, layer by layer.")
+    if m.kind == "shape":
+        return ("An array has the wrong shape: each state entry and each parameter keeps the "
+                "shape of the parameter it belongs to.", "Use the parameter's own shape "
+                "(np.zeros_like is handy).")
+    if m.kind == "type":
+        return ("The result has a different type than expected.",
+                "Return numpy arrays in dictionaries, as the docstring says.")
+    if m.kind in ("structure", "length"):
+        return ("The function returns a different number of values than expected.",
+                "Return exactly the values listed in the docstring, in that order.")
+    if m.kind == "not_numbers":
+        return ("The array does not hold numbers.", "Keep the arrays numeric (float).")
+    return ("The numbers differ from the expected ones on this input.",
+            "Recompute one entry by hand from the formula and compare it with your code.")
+
+
+def _wrong_keys_summary(name, exp_record, got_record, m: Mismatch) -> str:
+    """Which entries are right and which are wrong, at the call where the first mismatch is."""
+    try:
+        call = m.detail.get("call")
+        if call is not None:
+            e = exp_record["steps"][call - 1]["returned"]
+            g = got_record["steps"][call - 1]["returned"]
+        else:
+            e, g = exp_record["returned"], got_record["returned"]
+        names = RETURN_NAMES.get(name)
+        pairs = [(names[i], e["items"][i], g["items"][i]) for i in range(len(names))] if names \
+            else [(ROOT_NAMES.get(name, "result"), e, g)]
+        wrong, right = [], []
+        for label, ed, gd in pairs:
+            if not ed.get("dict") or not gd.get("dict"):
+                continue
+            for k in ed["keys"]:
+                if k in gd["items"]:
+                    (right if compare(ed["items"][k], gd["items"][k], "") is None
+                     else wrong).append(f"{label}[{k!r}]")
+        if wrong and right:
+            return f" Right: {', '.join(right)}. Wrong: {', '.join(wrong)}."
+    except Exception:  # noqa: BLE001 - a summary is a bonus
+        pass
+    return ""
+
+
+def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | None:
+    """``None`` if the learner's record ``got`` agrees with ``expected``, else the feedback."""
+    if KINDS[name] == "minibatches":
+        from autograder.checks.minibatches import judge_minibatches
+        return judge_minibatches(case, expected, got)
+    if "exception" in got:
+        return explain_exception(name, case, got["exception"])
+    m = _record_mismatch(expected, got, name)
+    if m is None:
+        facts_fb = _judge_facts(name, case, got)
+        return facts_fb
+    when = ""
+    if m.detail.get("call") is not None:
+        when = f"call {m.detail['call']}"
+        if m.detail.get("t") is not None:
+            when += f" (t = {m.detail['t']})"
+    if m.detail.get("epoch") is not None:
+        when = f"epoch_num = {m.detail['epoch']}"
+    if m.kind == "exception":
+        exc = m.detail["exception"]
+        return explain_exception(name, case, exc, when=when)
+    if m.kind == "stopped":
+        return Feedback(case, "the function stopped before the last call",
+                        meaning="A later call could not run on what the previous call returned.",
+                        hint="Return the values in the order the docstring gives.")
+    prefix = f"after {when}: " if when and KINDS[name] == "update" else \
+        (f"at {when}: " if when else "")
+    fb = Feedback(case, "wrong result", expected=f"{prefix}{m.where} = {m.expected}"
+                  if m.kind == "value" else f"{prefix}{m.where}: {m.expected}",
+                  got=f"{prefix}{m.where} = {m.got}" if m.kind == "value"
+                  else f"{prefix}{m.where}: {m.got}")
+    mistake = matching_mistake(name, case, got)
+    if mistake is not None:
+        fb.what = mistake.title
+        fb.meaning = mistake.meaning
+        fb.hint = mistake.hint
+        fb.mistake = mistake.id
+        return fb
+    meaning, hint = _generic_meaning(m)
+    if m.kind == "value":
+        meaning += _wrong_keys_summary(name, expected, got, m)
+    if m.kind == "keys" and KINDS[name] == "init":
+        miss = m.detail.get("missing", [])
+        if miss and all(("d" + k if not k.startswith("d") else k) for k in miss):
+            extra = m.detail.get("extra", [])
+            if extra and all(("d" + e) in miss for e in extra):
+                fb.what = "your state keys are named like the parameters (W1 instead of dW1)"
+                fb.mistake = "param_keys"
+    fb.meaning, fb.hint = meaning, hint
+    if m.kind in ("type", "structure", "length", "keys", "shape", "not_numbers"):
+        fb.what = {"type": "wrong type", "structure": "wrong number of returned values",
+                   "length": "wrong number of items", "keys": "wrong keys",
+                   "shape": "wrong shape", "not_numbers": "not numbers"}[m.kind] \
+            if fb.mistake is None else fb.what
+    return fb
+
+
+def _judge_facts(name, case, got) -> Feedback | None:
+    facts = got.get("facts") or {}
+    if name == "initialize_adam":
+        if facts.get("v_is_s"):
+            return Feedback(case, "v and s are the same dictionary", mistake="v_is_s",
+                            got="initialize_adam returned one dictionary twice (v is s)",
+                            meaning="Adam's two moments must be separate: with one dictionary, "
+                                    "updating s overwrites v.",
+                            hint="Build two dictionaries, one for v and one for s.")
+        if facts.get("shared_arrays"):
+            keys = ", ".join(facts["shared_arrays"])
+            return Feedback(case, "v and s share their arrays", mistake="shared_arrays",
+                            got=f"v and s hold the very same arrays for {keys}",
+                            meaning="An in-place update of s (s[k] *= beta2, s[k] += ...) would "
+                                    "change v as well.",
+                            hint="Create a separate zero array for each entry of v and of s.")
+    if KINDS[name] == "init" and facts.get("aliases_parameters"):
+        k, p = facts["aliases_parameters"][0]
+        return Feedback(case, "the state shares memory with the parameters",
+                        mistake="aliases_parameters",
+                        got=f"{k} is a view of parameters[{p!r}]",
+                        meaning="Changing the state in place would change the parameters.",
+                        hint="Make new zero arrays (np.zeros_like) instead of reusing the "
+                             "parameters' arrays.")
+    return None
+
+
+__all__ = ["Feedback", "judge_case", "compare", "explain_exception", "build"]

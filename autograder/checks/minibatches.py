@@ -1,0 +1,195 @@
+"""The judge of ``random_mini_batches``: properties, not one fixed shuffle.
+
+Any shuffle is accepted if it is reproducible for a given seed. What is checked, in this order
+(the first failure is reported): the result is a list of ``(mini_batch_X, mini_batch_Y)`` pairs
+of numpy arrays with examples as columns; the batch sizes are those of the master's solution
+(full batches then one smaller last batch); together the batches hold every column of X exactly
+once (a true partition); Y went through the same permutation as X; the order is shuffled; the
+same seed gives the same batches (also after other code used ``np.random``); X and Y are left
+unchanged. Column ``j`` of the test X holds ``j + 0.001 * (row + 1)`` so each column is
+recognisable, and ``Y[0, j] = j`` in most cases so a misaligned Y shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks.cases import Case, build
+
+
+def _fb(case, what, expected="", got="", meaning="", hint="", mistake=None):
+    from autograder.checks.judge import Feedback
+    return Feedback(case, what, expected=expected, got=got, meaning=meaning, hint=hint,
+                    mistake=mistake)
+
+
+def _batches(desc):
+    """(list of (X values, Y values) as arrays) or an error text."""
+    if not desc.get("sequence"):
+        from autograder.checks.judge import show
+        return None, f"{show(desc)}, not a list of (mini_batch_X, mini_batch_Y) pairs"
+    out = []
+    for i, item in enumerate(desc["items"]):
+        if not item.get("sequence") or item.get("length") != 2:
+            return None, f"item {i} is not a pair (mini_batch_X, mini_batch_Y)"
+        pair = []
+        for j, part in enumerate(item["items"]):
+            label = "mini_batch_X" if j == 0 else "mini_batch_Y"
+            if not part.get("array") or "values" not in part:
+                return None, f"the {label} of batch {i} is a {part.get('type')}, not a numpy array"
+            pair.append(np.asarray(part["values"], dtype=float).reshape(part["shape"]))
+        out.append(tuple(pair))
+    if desc.get("length", 0) > len(desc["items"]):
+        return None, f"{desc['length']} batches (far too many)"
+    return out, None
+
+
+def _columns(X, batches_x):
+    """Original column index of every column in the batches (-1 if not a column of X)."""
+    index = {}
+    for j in range(X.shape[1]):
+        index[tuple(np.round(X[:, j], 6))] = j
+    cols = []
+    for bx in batches_x:
+        for k in range(bx.shape[1]):
+            cols.append(index.get(tuple(np.round(bx[:, k], 6)), -1))
+    return cols
+
+
+def judge_minibatches(case: Case, expected: dict, got: dict):
+    from autograder.checks.judge import explain_exception
+    spec = case.spec
+    size, m, n_x = spec["mini_batch_size"], spec["m"], spec["n_x"]
+    data = build(case)
+    X, Y = data["X"], data["Y"]
+    if "exception" in got:
+        return explain_exception("random_mini_batches", case, got["exception"])
+    exp_sizes = []
+    ref, _ = _batches(expected["calls"][0]["returned"])
+    exp_sizes = [bx.shape[1] for bx, _ in ref]
+    perms = []
+    for call in got["calls"]:
+        seed = call["seed"]
+        if "exception" in call:
+            return explain_exception("random_mini_batches", case, call["exception"],
+                                     when=f"seed={seed}")
+        batches, err = _batches(call["returned"])
+        if err:
+            return _fb(case, "wrong structure", expected="a list of (mini_batch_X, mini_batch_Y) "
+                       "tuples", got=err, meaning="The function should return a list whose "
+                       "items are pairs of numpy arrays.",
+                       hint="Append one (mini_batch_X, mini_batch_Y) tuple per batch.")
+        for i, (bx, by) in enumerate(batches):
+            if bx.ndim != 2 or bx.shape[0] != n_x:
+                transposed = bx.ndim == 2 and bx.shape[1] == n_x and bx.shape[0] != n_x
+                return _fb(case, "examples are not columns" if transposed else "wrong shape",
+                           expected=f"mini_batch_X of batch {i} with shape ({n_x}, k)",
+                           got=f"shape {tuple(bx.shape)}",
+                           meaning="Each example is a column of X, so a batch keeps all "
+                                   f"{n_x} rows and takes some columns.",
+                           hint="Slice columns: X[:, start:end].",
+                           mistake="rows_not_columns" if transposed else None)
+            if by.ndim != 2 or by.shape[0] != 1 or by.shape[1] != bx.shape[1]:
+                return _fb(case, "mini_batch_Y has the wrong shape",
+                           expected=f"mini_batch_Y of batch {i} with shape (1, {bx.shape[1]})",
+                           got=f"shape {tuple(by.shape)}",
+                           meaning="Y is (1, m): each batch of Y keeps its single row and the "
+                                   "same columns as the batch of X.",
+                           hint="Slice Y exactly like X: Y[:, start:end].")
+        sizes = [bx.shape[1] for bx, _ in batches]
+        if sizes != exp_sizes:
+            total = sum(sizes)
+            full = m // size
+            if sizes == exp_sizes[:-1] and m % size:
+                return _fb(case, "the last, smaller mini-batch is missing", mistake="drop_last",
+                           expected=f"{len(exp_sizes)} batches of sizes {_sizes(exp_sizes)}",
+                           got=f"{len(sizes)} batches of sizes {_sizes(sizes)} "
+                               f"({m - total} examples left out)",
+                           meaning=f"{m} examples do not split evenly into batches of {size}: "
+                                   f"after {full} full batches, {m % size} examples remain, "
+                                   "and they form one last, smaller batch.",
+                           hint="After the loop over complete batches, add the remaining "
+                                "columns when m is not a multiple of mini_batch_size.")
+            if total > m:
+                meaning = ("Your batches hold more columns than X has: the last batch probably "
+                           "repeats examples, or the slices overlap.")
+            elif total < m:
+                meaning = "Some examples are in no batch."
+            else:
+                meaning = "Every batch but the last should hold exactly mini_batch_size examples."
+            if spec.get("default_size"):
+                meaning += (" (This call left mini_batch_size at its default: check the "
+                            "default in your def line is 64.)")
+            return _fb(case, "wrong batch sizes", expected=f"{len(exp_sizes)} batches of sizes "
+                       f"{_sizes(exp_sizes)}", got=f"{len(sizes)} batches of sizes "
+                       f"{_sizes(sizes)}", meaning=meaning,
+                       hint="Batch k holds columns k*mini_batch_size up to (k+1)*"
+                            "mini_batch_size of the shuffled data; only the last may be "
+                            "smaller.", mistake="batch_sizes")
+        cols = _columns(X, [bx for bx, _ in batches])
+        if -1 in cols or sorted(cols) != list(range(m)):
+            dup = len(cols) - len(set(cols))
+            return _fb(case, "the batches are not a shuffle of the columns of X",
+                       expected="every column of X exactly once across the batches",
+                       got=(f"{dup} column(s) repeated" if dup else "columns that are not "
+                            "columns of X (values were changed or rows were shuffled)"),
+                       meaning="Shuffling reorders whole examples (columns); it must not "
+                               "change, repeat or drop any.",
+                       hint="Draw one permutation of range(m) and index the columns with it.",
+                       mistake="not_partition")
+        ys = np.concatenate([by for _, by in batches], axis=1)
+        expected_y = Y[:, cols]
+        if not np.allclose(ys, expected_y):
+            same_set = sorted(ys[0].tolist()) == sorted(Y[0].tolist())
+            return _fb(case, "X and Y were shuffled differently" if same_set
+                       else "the labels do not match", mistake="misaligned" if same_set
+                       else "wrong_labels",
+                       expected="each column of mini_batch_Y to be the label of the same "
+                                "column of mini_batch_X",
+                       got="labels that belong to other examples",
+                       meaning=("X and Y went through two different permutations (e.g. two "
+                                "calls to np.random.permutation), so each example lost its "
+                                "label." if same_set else
+                                "mini_batch_Y holds values that are not the labels of X's "
+                                "columns."),
+                       hint="Draw the permutation once and use it for both X and Y.")
+        perms.append(cols)
+        if call.get("inputs_changed"):
+            return _fb(case, "your function changed X or Y", mistake="inputs_changed",
+                       got="X or Y was modified in place by the call",
+                       meaning="np.random.shuffle shuffles an array in place, so the caller's "
+                               "data changes.",
+                       hint="Index with a permutation (X[:, permutation]), which makes a copy.")
+    if all(p == list(range(m)) for p in perms) and m > 2:
+        return _fb(case, "the examples are not shuffled", mistake="no_shuffle",
+                   expected="the columns in a random order",
+                   got="the columns in their original order",
+                   meaning="Without shuffling, every epoch sees the same batches in the same "
+                           "order.", hint="Permute the columns before slicing.")
+    if len(perms) > 1 and perms[0] == perms[1] and m > 2:
+        s0, s1 = spec["seeds"][0], spec["seeds"][1]
+        return _fb(case, "the seed argument is ignored", mistake="seed_ignored",
+                   expected=f"different shuffles for seed={s0} and seed={s1}",
+                   got="the same shuffle for both seeds",
+                   meaning="The shuffle is fixed (for example np.random.seed(0) written inside "
+                           "the function) instead of following the seed argument.",
+                   hint="Seed the random generator with the seed parameter.")
+    repeat = got.get("repeat", {})
+    if "exception" in repeat:
+        return explain_exception("random_mini_batches", case, repeat["exception"])
+    again, err = _batches(repeat.get("returned", {}))
+    if err or _columns(X, [bx for bx, _ in again]) != perms[0]:
+        return _fb(case, "the shuffle is not reproducible", mistake="not_reproducible",
+                   expected=f"the same batches for the same seed ({repeat.get('seed')})",
+                   got="different batches for the same seed after other code had used "
+                       "np.random",
+                   meaning="The shuffle does not depend only on the seed argument: the seed is "
+                           "not set, or set outside the function.",
+                   hint="Seed the generator inside the function, from its seed argument.")
+    return None
+
+
+def _sizes(sizes) -> str:
+    if len(sizes) > 6:
+        return ", ".join(map(str, sizes[:3])) + ", ..., " + ", ".join(map(str, sizes[-2:]))
+    return ", ".join(map(str, sizes))
