@@ -32,7 +32,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = 1e-5) -> 
 
     Parameters
     ----------
-    f : ``f(x) -> float``, a scalar function of an ndarray shaped like ``x``
+    f : ``f(x) -> float``, a scalar function of an ndarray shaped like ``x`` (an array holding
+        one number is accepted too)
     x : ndarray of any shape (float), the point; it is perturbed one entry at a time and
         restored, so ``f`` must not keep a reference to it
     h : float, the step (in the units of ``x``)
@@ -49,12 +50,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = 1e-5) -> 
     for i in range(flat.size):
         original = flat[i]
         flat[i] = original + h
-        f_plus = float(f(x))
+        f_plus = _scalar(f(x))
         flat[i] = original - h
-        f_minus = float(f(x))
+        f_minus = _scalar(f(x))
         flat[i] = original
         out[i] = (f_plus - f_minus) / (2.0 * h)
     return grad
+
+
+def _scalar(value) -> float:
+    array = np.asarray(value, dtype=float)
+    if array.size != 1:
+        raise ValueError(f"f must return a scalar (the cost); it returned shape {array.shape}")
+    return float(array.reshape(()))
 
 
 def relative_error(a, b) -> float:

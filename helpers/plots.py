@@ -46,12 +46,15 @@ COLORS: dict[str, str] = {
 _PRIORITY = ("rmsprop", "momentum", "adam", "minibatch", "sgd", "gd",
              "class0", "class1", "train", "test")
 
-#: Other ways labels say the same thing (matched like the keys, on whole letter runs).
-_ALIASES = {
-    "stochastic": "sgd",
-    "gradient descent": "gd",
-    "batch": "gd",  # "batch" alone (not "mini-batch", which is rewritten first) = full batch
-}
+#: Other ways labels say the same thing, rewritten to the keys before matching.
+_REWRITES = (
+    (r"mini[\s_\-]*batch(es)?", "minibatch"),
+    (r"stochastic(\s+(gradient\s+descent|gd))?", "sgd"),
+    (r"gradient\s+descent", "gd"),
+    (r"class[\s_\-]*([01])", r"class\1"),
+)
+#: Words matched only when no key is found: "batch" alone (not "mini-batch") is full-batch GD.
+_ALIASES = {"batch": "gd"}
 
 #: Stable fallback colours for labels naming no known method (Paul Tol's muted scheme).
 FALLBACK_COLORS = ("#332288", "#117733", "#882255", "#44AA99", "#999933", "#AA4499",
@@ -113,8 +116,8 @@ use_course_style()
 
 def _normalise(label: str) -> str:
     text = str(label).lower()
-    text = re.sub(r"mini[\s_\-]*batch(es)?", "minibatch", text)
-    text = re.sub(r"class[\s_\-]*([01])", r"class\1", text)
+    for pattern, replacement in _REWRITES:
+        text = re.sub(pattern, replacement, text)
     return text
 
 

@@ -1,0 +1,285 @@
+"""helpers.plots: the course style, colours per method, and every plot, drawn headless (Agg)."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+
+from helpers import data, network, plots, surfaces
+from helpers.training import History
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures(monkeypatch):
+    def no_show(*args, **kwargs):
+        raise AssertionError("helpers must never call plt.show()")
+
+    monkeypatch.setattr(plt, "show", no_show)
+    yield
+    plt.close("all")
+
+
+def fake_history(label, n=50, seed=0, start=0.7):
+    rng = np.random.default_rng(seed)
+    costs = start * np.exp(-np.linspace(0, 2, n)) + 0.01 * rng.random(n)
+    return History(costs=costs, learning_rates=np.full(n, 0.01),
+                   elapsed=np.cumsum(np.full(n, 0.002 * (seed + 1))), seconds=0.1 * n,
+                   steps=n, label=label)
+
+
+# --------------------------------------------------------------------------- colours, style
+def test_colors_cover_every_method_and_role_with_distinct_optimizer_colours():
+    required = {"gd", "sgd", "minibatch", "momentum", "rmsprop", "adam", "train", "test",
+                "class0", "class1"}
+    assert required <= set(plots.COLORS)
+    for value in plots.COLORS.values():
+        assert re.fullmatch(r"#[0-9A-Fa-f]{6}", value)
+    methods = [plots.COLORS[k] for k in ("gd", "sgd", "minibatch", "momentum", "rmsprop", "adam")]
+    assert len(set(methods)) == len(methods)
+    assert plots.COLORS["class0"] != plots.COLORS["class1"]
+    assert plots.COLORS["train"] != plots.COLORS["test"]
+
+
+@pytest.mark.parametrize("label, key", [
+    ("adam", "adam"),
+    ("Adam, lr 0.01", "adam"),
+    ("ADAM+decay", "adam"),
+    ("gd", "gd"),
+    ("GD lr 0.1 + schedule_lr_decay", "gd"),
+    ("batch gradient descent", "gd"),
+    ("SGD", "sgd"),
+    ("sgd, lr 0.01", "sgd"),
+    ("stochastic GD", "sgd"),
+    ("mini-batch GD", "minibatch"),
+    ("Mini batch (64)", "minibatch"),
+    ("minibatch", "minibatch"),
+    ("mini-batch Adam", "adam"),
+    ("momentum (beta 0.9)", "momentum"),
+    ("GD with momentum", "momentum"),
+    ("RMSprop", "rmsprop"),
+    ("train", "train"),
+    ("test accuracy", "test"),
+    ("class 0", "class0"),
+])
+def test_color_for_finds_the_method_in_a_label(label, key):
+    assert plots.method_of(label) == key
+    assert plots.color_for(label) == plots.COLORS[key]
+
+
+def test_color_for_falls_back_to_a_stable_colour():
+    for label in ("my optimizer", "big data", "lookahead", ""):
+        assert plots.method_of(label) is None
+        colour = plots.color_for(label)
+        assert colour in plots.FALLBACK_COLORS
+        assert plots.color_for(label) == colour
+
+
+def test_importing_applies_the_course_style():
+    plt.rcdefaults()
+    plots.use_course_style()
+    assert matplotlib.rcParams["figure.dpi"] == plots.DPI
+    assert matplotlib.rcParams["axes.grid"] is True
+    assert matplotlib.rcParams["font.size"] >= 10
+    width, height = matplotlib.rcParams["figure.figsize"]
+    assert 5 <= width <= 8 and 3 <= height <= 5
+
+
+def test_figure_sizes_fit_a_notebook():
+    fig, ax = plots.figure()
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert fig.get_size_inches()[0] <= 7
+    fig, axes = plots.figure(3, 2)
+    assert axes.shape == (2, 3)
+    assert fig.get_size_inches()[0] <= 11.5
+    fig, axes = plots.figure(2, width=9, height=3)
+    assert tuple(fig.get_size_inches()) == (9, 3)
+    with pytest.raises(ValueError, match="ncols"):
+        plots.figure(0)
+
+
+# --------------------------------------------------------------------------- saving
+def _draw_something():
+    fig, ax = plots.figure()
+    plots.plot_costs({"gd": fake_history("gd").costs, "adam": fake_history("adam", seed=1)},
+                     ax=ax, title="costs")
+    return fig
+
+
+def test_save_figure_is_byte_identical_for_identical_figures(tmp_path):
+    first = plots.save_figure(_draw_something(), tmp_path / "a.png")
+    second = plots.save_figure(_draw_something(), tmp_path / "sub" / "b.png")
+    content = first.read_bytes()
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert content == second.read_bytes()
+    assert b"Software" not in content and b"matplotlib" not in content.lower()
+
+
+def test_save_figure_rejects_other_formats(tmp_path):
+    with pytest.raises(ValueError, match=r"\.png"):
+        plots.save_figure(_draw_something(), tmp_path / "a.pdf")
+
+
+# --------------------------------------------------------------------------- data and boundary
+def test_scatter_classes_draws_both_classes_in_their_colours():
+    X, Y, _, _ = data.load_moons()
+    ax = plots.scatter_classes(X, Y, title="moons")
+    assert ax.get_title() == "moons"
+    assert len(ax.collections) == 2
+    sizes = [len(c.get_offsets()) for c in ax.collections]
+    assert sizes == [int((Y == 0).sum()), int((Y == 1).sum())]
+    assert to_hex(ax.collections[0].get_facecolor()[0]) == plots.COLORS["class0"].lower()
+    assert to_hex(ax.collections[1].get_facecolor()[0]) == plots.COLORS["class1"].lower()
+
+
+def test_scatter_classes_names_bad_shapes():
+    X, Y, _, _ = data.load_moons()
+    with pytest.raises(ValueError, match=r"\(2, m\).*\(300, 2\).*X\.T"):
+        plots.scatter_classes(X.T, Y)
+    with pytest.raises(ValueError, match=r"\(1, 300\).*\(1, 299\)"):
+        plots.scatter_classes(X, Y[:, :-1])
+
+
+def test_plot_moons_uses_the_course_scatter():
+    X, Y, _, _ = data.load_moons()
+    ax = data.plot_moons(X, Y)
+    assert ax.get_title() == "Two moons"
+
+
+def test_decision_boundary_from_parameters_reports_the_accuracy():
+    X, Y, _, _ = data.load_moons()
+    parameters = network.initialize_parameters_he()
+    ax = plots.plot_decision_boundary(parameters, X, Y, resolution=60)
+    accuracy = network.accuracy(X, Y, parameters)
+    assert f"train accuracy {accuracy:.1%}" in ax.get_title()
+    assert len(ax.collections) >= 3  # regions + the two classes
+
+
+def test_decision_boundary_from_a_callable_draws_the_boundary_line():
+    X, Y, _, _ = data.load_moons()
+
+    def predict(points):
+        return (points[1:2] < 0.25).astype(int)  # a horizontal boundary, shape (1, k)
+
+    ax = plots.plot_decision_boundary(predict, X, Y, title="a line", resolution=40,
+                                      split="test")
+    assert ax.get_title() == "a line"
+    ax = plots.plot_decision_boundary(lambda p: predict(p).ravel(), X, Y, resolution=40)
+    expected = np.mean(predict(X) == Y)
+    assert f"accuracy {expected:.1%}" in ax.get_title()
+
+
+def test_decision_boundary_names_bad_models():
+    X, Y, _, _ = data.load_moons()
+    with pytest.raises(ValueError, match=r"returned shape \(2, 1600\).*\(1, 1600\)"):
+        plots.plot_decision_boundary(lambda p: np.zeros((2, p.shape[1])), X, Y, resolution=40)
+    with pytest.raises(ValueError, match="parameters dict"):
+        plots.plot_decision_boundary(42, X, Y)
+    with pytest.raises(ValueError, match="W1, b1"):
+        plots.plot_decision_boundary({"W1": np.zeros((5, 2))}, X, Y, resolution=10)
+
+
+# --------------------------------------------------------------------------- curves
+def _line_colours(ax):
+    return [to_hex(line.get_color()) for line in ax.get_lines()]
+
+
+def test_plot_costs_colours_each_run_by_its_method():
+    runs = {"gd": fake_history("gd"), "momentum": fake_history("m", seed=1),
+            "adam, lr 0.01": fake_history("a", seed=2)}
+    ax = plots.plot_costs(runs, title="three runs")
+    assert _line_colours(ax) == [plots.COLORS[k].lower() for k in ("gd", "momentum", "adam")]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(runs)
+    assert ax.get_xlabel() == "epoch"
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), np.arange(50))
+
+
+def test_plot_costs_accepts_lists_arrays_seconds_log_and_smoothing():
+    runs = [fake_history("gd"), fake_history("adam", seed=1)]
+    ax = plots.plot_costs(runs, x="seconds", log=True)
+    assert ax.get_yscale() == "log"
+    assert ax.get_xlabel().startswith("wall-clock")
+    np.testing.assert_allclose(ax.get_lines()[1].get_xdata(), runs[1].elapsed)
+    ax = plots.plot_costs({"sgd": np.linspace(1, 0.1, 30)}, smooth=5)
+    assert len(ax.get_lines()) == 2  # faint raw curve and the smoothed one
+    ax = plots.plot_costs(fake_history("rmsprop"), smooth=0.9)
+    assert _line_colours(ax)[-1] == plots.COLORS["rmsprop"].lower()
+
+
+def test_runs_sharing_a_colour_get_different_line_styles():
+    runs = {"adam, lr 0.01": fake_history("a"), "adam, lr 0.001": fake_history("b", seed=1)}
+    ax = plots.plot_costs(runs)
+    lines = ax.get_lines()
+    assert lines[0].get_color() == lines[1].get_color()
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+
+
+def test_plot_costs_names_bad_input():
+    with pytest.raises(ValueError, match="seconds"):
+        plots.plot_costs({"gd": np.ones(5)}, x="seconds")
+    with pytest.raises(ValueError, match=r"'gd'.*1-D.*\(5, 2\)"):
+        plots.plot_costs({"gd": np.ones((5, 2))})
+    with pytest.raises(ValueError, match="x must be"):
+        plots.plot_costs({"gd": np.ones(5)}, x="steps")
+    with pytest.raises(ValueError, match="empty"):
+        plots.plot_costs({})
+    with pytest.raises(ValueError, match="History"):
+        plots.plot_costs([np.ones(5)])
+
+
+def test_smooth_curve_window_and_ema():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(plots.smooth_curve(values, 1), values)
+    np.testing.assert_allclose(plots.smooth_curve(values, 2), [1.0, 1.5, 2.5, 3.5])
+    np.testing.assert_allclose(plots.smooth_curve(np.full(10, 3.0), 0.9), 3.0)  # bias-corrected
+    with pytest.raises(ValueError, match="window"):
+        plots.smooth_curve(values, 0)
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        plots.smooth_curve(values, 1.5)
+
+
+def test_plot_learning_rates_draws_steps():
+    epochs = np.arange(3000)
+    schedules = {"gd + update_lr": 0.1 / (1 + epochs),
+                 "gd + schedule_lr_decay": 0.1 / (1 + np.floor(epochs / 1000)),
+                 "adam": fake_history("adam", n=3000)}
+    ax = plots.plot_learning_rates(schedules, log=True, title="schedules")
+    assert len(ax.get_lines()) == 3
+    assert all(line.get_drawstyle() == "steps-post" for line in ax.get_lines())
+    assert ax.get_ylabel() == "learning rate"
+    with pytest.raises(ValueError, match="dict"):
+        plots.plot_learning_rates([0.1, 0.01])
+
+
+# --------------------------------------------------------------------------- trajectories
+def test_plot_trajectories_draws_paths_start_and_minimum():
+    surface = surfaces.SURFACES["bowl"]
+    paths = {"gd": np.array([[-4.0, 1.5], [-3.0, 0.5], [-2.0, 0.1]]),
+             "momentum": np.array([[-4.0, 1.5], [-3.5, 1.0]])}
+    ax = plots.plot_trajectories(surface, paths)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["gd", "momentum", "start", "minimum"]
+    assert ax.get_xlim() == surface.xlim and ax.get_ylim() == surface.ylim
+    assert _line_colours(ax)[:2] == [plots.COLORS["gd"].lower(), plots.COLORS["momentum"].lower()]
+
+
+def test_plot_trajectories_on_every_surface_and_saddle_marker():
+    for name, surface in surfaces.SURFACES.items():
+        ax = plots.plot_trajectories(surface, surface.start[None, :], title=name, levels=12)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert ("saddle point" in labels) == (name == "saddle")
+        assert ("minimum" in labels) == (name != "saddle")
+
+
+def test_plot_trajectories_names_bad_paths():
+    surface = surfaces.SURFACES["bowl"]
+    with pytest.raises(ValueError, match=r"'gd'.*\(k, 2\).*\(2, 3\)"):
+        plots.plot_trajectories(surface, {"gd": np.zeros((2, 3))})
+    with pytest.raises(ValueError, match="dict"):
+        plots.plot_trajectories(surface, [np.zeros((3, 2))])
