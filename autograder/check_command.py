@@ -1,0 +1,448 @@
+"""``python -m autograder check PATH [--json]``: grade notebooks locally, with feedback.
+
+PATH is a student notebook (``notebooks/05_adam.ipynb``) or a folder of them (``make check``
+passes ``notebooks/``). For each notebook the instructor master is found from the file name
+(``05_adam``), or else from the grade_ids of its solution cells. The graded functions are the
+master's solution cells, and their points come from the master's test cells (never from the
+file being graded). Each graded function is then checked like its test cell does, on the
+visible and the hidden cases, but the learner's code runs in a fresh child process per function
+(:mod:`autograder.isolation`): the master's setup imports and the learner's solution cell
+(found by grade_id, or else as the code cell that defines the function) are executed there, the
+function is probed, and only plain data comes back to be judged here. An infinite loop, a crash,
+a flood of output or a patched numpy costs that one function its points, with a reason.
+
+Exit status: 0 when every graded function passes, 1 when any fails, 2 when a PATH is not a
+readable notebook of this course (one line on stderr, no traceback).
+
+With ``--json`` standard output is exactly one JSON object::
+
+    {"notebook": "notebooks/05_adam.ipynb", "score": 4.0, "max_score": 10.0,
+     "functions": [{"name": "initialize_adam", "passed": true, "score": 4.0, "max_score": 4.0,
+                    "feedback": "..."}, ...]}
+
+with one entry per graded function, in notebook order. For a folder it is
+``{"notebooks": [<one object per notebook>], "score": ..., "max_score": ...}``.
+
+Limits per child (defaults; flags override the environment variables, which override the
+defaults): ``--timeout`` / ``AUTOGRADER_TIMEOUT`` (10 s wall), ``--memory-mb`` /
+``AUTOGRADER_MEMORY_MB`` (1024 MiB address space), ``--output-bytes`` /
+``AUTOGRADER_OUTPUT_BYTES`` (1000000 bytes of stdout+stderr kept), ``--jobs`` /
+``AUTOGRADER_JOBS`` (children at a time; default: the CPU count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.checks import cases_for, judge_records
+from autograder.checks.cases import KINDS
+from autograder.checks.judge import Feedback, explain_exception
+from autograder.checks.reference import (Master, assignments, cell_source, master,
+                                         nbgrader_meta)
+from autograder.isolation import ChildResult, Limits, default_jobs, run_many
+
+ENTRY = "autograder.checks.child:main"
+
+
+class NotGradable(Exception):
+    """The input cannot be graded at all (one-line reason)."""
+
+
+@dataclass
+class FunctionResult:
+    name: str
+    max_score: float
+    passed: bool = False
+    score: float = 0.0
+    feedback: str = ""
+    status: str = ""          # passed | failed | not_attempted | missing | error
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "passed": self.passed, "score": self.score,
+                "max_score": self.max_score, "feedback": self.feedback}
+
+
+@dataclass
+class NotebookResult:
+    path: str
+    assignment: str
+    functions: list[FunctionResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return float(sum(f.score for f in self.functions))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(f.max_score for f in self.functions))
+
+    def as_json(self) -> dict:
+        return {"notebook": self.path, "score": self.score, "max_score": self.max_score,
+                "functions": [f.as_json() for f in self.functions]}
+
+
+# ----------------------------------------------------------------------------- reading
+def load_notebook(path: Path) -> dict:
+    """The notebook as a dict, or :class:`NotGradable` with a one-line reason."""
+    if not path.exists():
+        raise NotGradable(f"{path}: no such file")
+    if path.is_dir():
+        raise NotGradable(f"{path}: is a folder without notebooks")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise NotGradable(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise NotGradable(f"{path}: not a notebook (not UTF-8 text)") from None
+    try:
+        nb = json.loads(text)
+    except ValueError as exc:
+        raise NotGradable(f"{path}: not a notebook (invalid JSON: {exc})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotGradable(f"{path}: not a notebook (no list of cells)")
+    fmt = nb.get("nbformat")
+    if fmt != 4:
+        raise NotGradable(f"{path}: unsupported notebook format (nbformat {fmt!r}; "
+                          "expected 4, as written by Jupyter)")
+    if not all(isinstance(c, dict) for c in nb["cells"]):
+        raise NotGradable(f"{path}: not a notebook (a cell is not an object)")
+    return nb
+
+
+def find_master(path: Path, nb: dict) -> Master:
+    """The master of ``nb``: same file stem as an assignment, else the one whose graded
+    functions the notebook's solution cells name."""
+    names = assignments()
+    if path.stem in names:
+        return master(path.stem)
+    ids = {nbgrader_meta(c).get("grade_id") for c in nb["cells"]}
+    defined = {name for c in nb["cells"] if c.get("cell_type") == "code"
+               for name in defined_functions(cell_source(c))}
+    best, best_hits = None, 0
+    for name in names:
+        m = master(name)
+        hits = len(set(m.functions) & ids) * 2 + len(set(m.functions) & defined)
+        if hits > best_hits:
+            best, best_hits = m, hits
+    if best is None:
+        raise NotGradable(f"{path}: not a notebook of this course (its name matches no "
+                          "assignment and it has none of the graded cells)")
+    return best
+
+
+def defined_functions(source: str) -> list[str]:
+    try:
+        tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                                   for line in source.splitlines()))
+    except (SyntaxError, ValueError):
+        return []
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+
+
+def find_solution_cell(nb: dict, name: str) -> tuple[int, str] | None:
+    """(index, source) of the cell holding ``name``: by grade_id, else the last code cell whose
+    top level defines ``name``."""
+    for i, c in enumerate(nb["cells"]):
+        if c.get("cell_type") == "code" and nbgrader_meta(c).get("grade_id") == name:
+            return i, cell_source(c)
+    found = None
+    for i, c in enumerate(nb["cells"]):
+        if c.get("cell_type") == "code" and name in defined_functions(cell_source(c)):
+            found = (i, cell_source(c))
+    if found is None:
+        for i, c in enumerate(nb["cells"]):   # a cell with a syntax error that names it
+            src = cell_source(c)
+            if c.get("cell_type") == "code" and f"def {name}(" in src:
+                found = (i, src)
+    return found
+
+
+# ----------------------------------------------------------------------------- judging
+def _plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, str, str]:
+    """(passed, status, feedback text) for one function from its child's messages."""
+    cases = cases_for(name)
+    records, started = {}, []
+    stage = None
+    for msg in child.messages:
+        if not isinstance(msg, dict):
+            continue
+        if "stage" in msg:
+            stage = msg
+        elif "record" in msg and isinstance(msg.get("record"), dict):
+            records[str(msg.get("case"))] = msg["record"]
+        elif msg.get("started"):
+            started.append(str(msg.get("case")))
+    if stage is not None:
+        return False, "failed", _stage_feedback(name, stage)
+    if child.value not in (None, "done") and child.ok:
+        return False, "error", f"{name}: the check could not run ({child.value})."
+    # Judge every case that came back, in order; stop at the first missing one.
+    complete = [c for c in cases if c.id in records]
+    prefix = []
+    for c in cases:
+        if c.id not in records:
+            break
+        prefix.append(c)
+    if prefix:
+        passed, fb = judge_records(name, prefix, records)
+        if not passed:
+            if fb.not_attempted:
+                return False, "not_attempted", fb.text(name)
+            index = [c.id for c in cases].index(fb.case.id) + 1
+            return False, "failed", fb.text(name, f"check {index} of {len(cases)}")
+    if len(prefix) == len(cases) and child.ok:
+        return True, "passed", f"{name}: all {len(cases)} checks passed."
+    # The child stopped before the end: say where and why.
+    running = next((c for c in cases if c.id in started and c.id not in records), None)
+    if running is None and len(complete) < len(cases):
+        running = cases[len(prefix)] if len(prefix) < len(cases) else None
+    where = ""
+    if running is not None:
+        index = [c.id for c in cases].index(running.id) + 1
+        where = f" during check {index} of {len(cases)} ({running.label})"
+    if child.status == "timeout":
+        if running is None and not started:
+            return False, "failed", (
+                f"{name}: running your cell did not finish within {limits.wall_seconds:g} s.\n"
+                "  What this usually means: code outside the function runs forever (a loop "
+                "or a long experiment in the solution cell).\n"
+                "  Hint: keep only the function definition in its cell.")
+        return False, "failed", (
+            f"{name}: your function did not finish within {limits.wall_seconds:g} s{where}.\n"
+            "  What this usually means: an infinite loop, for example a while loop whose "
+            "condition never changes, or a loop counter that is never increased.\n"
+            "  Hint: check how each of your loops ends; a for loop over range(1, L + 1) always "
+            "does.")
+    if child.status == "memory":
+        return False, "failed", (
+            f"{name}: your code ran out of memory{where} (limit "
+            f"{limits.memory_bytes / (1 << 20):g} MiB).\n"
+            "  What this usually means: an array far larger than the parameters was created, "
+            "or a list grows without end.\n"
+            "  Hint: the state arrays have exactly the shapes of the parameters.")
+    if child.status == "crashed":
+        return False, "failed", (
+            f"{name}: the process running your code died{where}: {child.reason}.\n"
+            "  What this usually means: the code called something that crashes Python itself "
+            "(ctypes, a broken extension), or killed its own process.\n"
+            "  Hint: a graded function only needs numpy and its arguments.")
+    if child.status == "exited":
+        return False, "failed", (
+            f"{name}: your code ended its own process{where} (exit code {child.returncode}) "
+            "before the checks finished.\n"
+            "  What this usually means: os._exit() or a similar call in the solution cell.\n"
+            "  Hint: remove any call that exits Python from the graded cell.")
+    return False, "error", f"{name}: the check could not run: {child.reason or child.status}."
+
+
+def _stage_feedback(name: str, stage: dict) -> str:
+    kind = stage.get("stage")
+    exc = stage.get("exception") or {}
+    if kind == "compile":
+        line = f" at line {exc.get('lineno')}: `{exc.get('line', '')}`" if exc.get("lineno") \
+            else ""
+        return (f"{name}: your cell has a {exc.get('type', 'SyntaxError')}{line}.\n"
+                f"  Python says: {exc.get('message', '')}\n"
+                "  What this usually means: a missing parenthesis, colon or quote, or an "
+                "indentation that does not line up.\n"
+                "  Hint: run the cell; Jupyter points at the line. Fix it, then check again.")
+    if kind == "cell":
+        case = cases_for(name)[0]
+        fb = explain_exception(name, case, exc)
+        lines = exc.get("learner_lines") or []
+        at = f" at line {lines[-1]['lineno']}: `{lines[-1]['line']}`" if lines else ""
+        return (f"{name}: running your cell raised {exc.get('type')}{at} ({exc.get('message')}), "
+                "before the function could be checked.\n"
+                f"  What this usually means: {fb.meaning or 'code outside the function fails.'}\n"
+                "  Hint: a solution cell should only define its function.")
+    defined = stage.get("defined") or []
+    also = f" (it defines: {', '.join(defined)})" if defined else ""
+    return (f"{name}: your cell does not define a function named {name}{also}.\n"
+            "  What this usually means: the def line was renamed or deleted.\n"
+            f"  Hint: keep the def line as given: def {name}(...):")
+
+
+def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
+                    display_paths: list[str] | None = None):
+    """Grade several notebooks; children of all of them share one pool.
+
+    Returns ``[(display path, NotebookResult | NotGradable)]``.
+    """
+    display_paths = display_paths or [str(p) for p in paths]
+    plans, work = [], []
+    for path, shown in zip(paths, display_paths, strict=True):
+        try:
+            nb = load_notebook(path)
+            m = find_master(path, nb)
+        except NotGradable as exc:
+            plans.append((shown, exc, None))
+            continue
+        result = NotebookResult(shown, m.assignment)
+        order = []
+        for position, name in enumerate(m.functions):
+            fr = FunctionResult(name, m.points.get(name, 0.0))
+            if name not in KINDS:
+                fr.feedback = f"{name}: no checks exist for this function."
+                fr.status = "error"
+                order.append((10**6 + position, fr, None))
+                continue
+            found = find_solution_cell(nb, name)
+            if found is None:
+                fr.status = "missing"
+                fr.feedback = (f"{name}: the cell that defines {name} is missing (deleted, or "
+                               "its def line renamed).\n  Hint: get a fresh copy of the "
+                               "notebook and copy your code into its cell.")
+                order.append((position - 0.5 if not order else order[-1][0] + 0.001, fr, None))
+                continue
+            index, source = found
+            task = {"name": name, "setup": m.setup, "source": source, "cell": index}
+            order.append((index, fr, len(work)))
+            work.append((ENTRY, task))
+        plans.append((shown, result, order))
+    children = run_many(work, limits, workers=jobs) if work else []
+    out = []
+    for shown, result, order in plans:
+        if order is None:
+            out.append((shown, result))
+            continue
+        for _, fr, job in sorted(order, key=lambda item: item[0]):
+            if job is not None:
+                passed, status, text = judge_child(fr.name, children[job], limits)
+                fr.passed, fr.status, fr.feedback = passed, status, text
+                fr.score = fr.max_score if passed else 0.0
+            result.functions.append(fr)
+        found_any = any(fr.status != "missing" for fr in result.functions)
+        if result.functions and not found_any:
+            out.append((shown, NotGradable(f"{shown}: none of the graded cells of "
+                                           f"{result.assignment} is in this notebook "
+                                           "(deleted or renamed)")))
+            continue
+        out.append((shown, result))
+    return out
+
+
+# ----------------------------------------------------------------------------- output
+def _marks(stream) -> tuple[str, str]:
+    try:
+        "✓✗".encode(stream.encoding or "ascii")
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "+", "x"
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def human_report(result: NotebookResult, stream) -> str:
+    ok, ko = _marks(stream)
+    lines = [f"{result.path}"]
+    if not result.functions:
+        lines.append("  nothing to grade in this notebook (no graded functions).")
+        return "\n".join(lines)
+    width = max(len(f"{_num(f.score)}/{_num(f.max_score)}") for f in result.functions)
+    for f in result.functions:
+        mark = ok if f.passed else ko
+        pts = f"{_num(f.score)}/{_num(f.max_score)}".rjust(width)
+        note = ""
+        if f.status == "not_attempted":
+            note = "  (not attempted yet)"
+        elif f.status == "missing":
+            note = "  (cell missing)"
+        lines.append(f"  {mark} {pts}  {f.name}{note}")
+    lines.append(f"  Score: {_num(result.score)}/{_num(result.max_score)}"
+                 + ("  all passed, well done!" if result.score == result.max_score else ""))
+    failures = [f for f in result.functions if not f.passed and f.status != "not_attempted"]
+    for f in failures:
+        lines.append("")
+        lines.append(f.feedback)
+    return "\n".join(lines)
+
+
+def collect_paths(args_paths: list[str]) -> tuple[list[Path], list[str], list[str]]:
+    """Expand folders into their notebooks (sorted). Returns (paths, shown, errors)."""
+    paths, shown, errors = [], [], []
+    for raw in args_paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(q for q in p.glob("*.ipynb") if not q.name.startswith("."))
+            if not found:
+                errors.append(f"{raw}: no notebooks (*.ipynb) in this folder")
+            for q in found:
+                paths.append(q)
+                shown.append(str(q))
+        else:
+            paths.append(p)
+            shown.append(raw)
+    return paths, shown, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder check", description=__doc__.split("\n\n")[0],
+        epilog="Exit status: 0 all passed, 1 some failed, 2 not a readable course notebook.")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="a student notebook, or a folder of them")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="wall seconds per graded function (default 10)")
+    parser.add_argument("--memory-mb", type=float, default=None,
+                        help="memory limit per graded function in MiB (default 1024)")
+    parser.add_argument("--output-bytes", type=int, default=None,
+                        help="bytes of the learner's output kept (default 1000000)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="graded functions checked at the same time (default: CPUs)")
+    args = parser.parse_args(argv)
+    try:
+        limits = Limits.from_env(
+            wall_seconds=args.timeout, output_bytes=args.output_bytes,
+            memory_bytes=None if args.memory_mb is None else int(args.memory_mb * (1 << 20)))
+        jobs = args.jobs or default_jobs()
+    except ValueError as exc:
+        print(f"autograder check: bad limit setting ({exc})", file=sys.stderr)
+        return 2
+    paths, shown, errors = collect_paths(args.paths)
+    for e in errors:
+        print(e, file=sys.stderr)
+    graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
+    results = []
+    for _shown, r in graded:
+        if isinstance(r, NotGradable):
+            errors.append(str(r))
+            print(str(r), file=sys.stderr)
+        else:
+            results.append(r)
+    single = len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
+    if not results:
+        return 2
+    if args.json:
+        if single:
+            payload = results[0].as_json()
+        else:
+            payload = {"notebooks": [r.as_json() for r in results],
+                       "score": float(sum(r.score for r in results)),
+                       "max_score": float(sum(r.max_score for r in results))}
+        sys.stdout.write(json.dumps(payload) + "\n")
+    else:
+        reports = [human_report(r, sys.stdout) for r in results]
+        print("\n\n".join(reports))
+        if len(results) > 1:
+            total = sum(r.score for r in results)
+            most = sum(r.max_score for r in results)
+            print(f"\nTotal: {_num(total)}/{_num(most)}")
+    if errors and single:
+        return 2
+    return 0 if all(f.passed for r in results for f in r.functions) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

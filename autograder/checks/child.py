@@ -1,0 +1,63 @@
+"""Entry point of the child process of ``python -m autograder check`` (numpy only).
+
+``main(task, emit)`` executes the master's setup imports and the learner's solution cell, then
+probes the graded function on every case (visible and hidden) and emits one plain record per
+case as soon as it is known, so a child killed half-way still tells how far it got. Nothing is
+judged here. The probe and the output channel are bound before the learner's cell runs, so
+patching numpy, ``json``, ``autograder.checks`` or ``sys`` from the cell cannot change what the
+parent receives (other than by making the learner's own results wrong).
+
+Task (JSON): ``{"name": "<function>", "setup": "<import lines>", "source": "<cell source>",
+"cell": <cell index or null>}``. Messages: ``{"stage": "compile"|"cell"|"define",
+"exception": {...}}`` when the cell cannot provide the function, then ``{"case": id, "started":
+true}`` and ``{"case": id, "record": {...}}`` for each case.
+"""
+
+from __future__ import annotations
+
+import linecache
+
+from autograder.checks.cases import cases_for
+from autograder.checks.probe import describe_exception, run_case
+
+_compile, _exec, _callable = compile, exec, callable
+
+
+def clean_source(source: str) -> str:
+    """Jupyter magics and shell escapes (``%...``, ``!...``) become blank lines."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def cell_filename(name: str) -> str:
+    return f"<your {name} cell>"
+
+
+def main(task, emit):
+    name = task["name"]
+    cases = cases_for(name)
+    namespace = {"__name__": "__main__"}
+    _exec(_compile(task.get("setup", ""), "<setup>", "exec"), namespace)
+    filename = cell_filename(name)
+    source = clean_source(task["source"])
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        code = _compile(source, filename, "exec")
+    except BaseException as exc:  # noqa: BLE001 - SyntaxError, ValueError (null bytes), ...
+        emit({"stage": "compile", "exception": describe_exception(exc, filename)})
+        return "compile"
+    try:
+        _exec(code, namespace)
+    except BaseException as exc:  # noqa: BLE001
+        emit({"stage": "cell", "exception": describe_exception(exc, filename)})
+        return "cell"
+    fn = namespace.get(name)
+    if not _callable(fn):
+        emit({"stage": "define", "defined": sorted(k for k, v in namespace.items()
+                                                    if _callable(v) and not k.startswith("_"))[:20],
+              "type": type(fn).__name__})
+        return "define"
+    for case in cases:
+        emit({"case": case.id, "started": True})
+        emit({"case": case.id, "record": run_case(name, fn, case)})
+    return "done"

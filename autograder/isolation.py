@@ -1,0 +1,378 @@
+"""Run untrusted code in a fresh child process with limits; only plain data comes back.
+
+The grading side never runs a learner's code in its own process. It asks this module to start a
+child Python, call an *entry point* there (a trusted function, imported by name) with a
+JSON-serialisable *task*, and collect the JSON messages the entry point emits. Whatever the
+learner's code does in the child (loop forever, exhaust memory, flood stdout, patch numpy or
+``json``, ``os._exit``, segfault), the parent gets back a :class:`ChildResult` in bounded time.
+
+API
+---
+::
+
+    from autograder.isolation import Limits, run_isolated, run_many
+
+    result = run_isolated("autograder.checks.child:main", {"name": "update_lr", ...})
+    result.status     # "ok" | "timeout" | "memory" | "crashed" | "exited" | "error"
+    result.messages   # the JSON values the entry point emitted, in order (plain data)
+    result.value      # what the entry point returned (when status == "ok")
+    result.reason     # one human line when status != "ok"
+    result.stdout, result.stderr, result.truncated, result.seconds, result.returncode
+
+    results = run_many([(entry, task), ...], limits, workers=2)   # in parallel, same order
+
+An entry point is ``"package.module:function"``; it is called as ``function(task, emit)`` where
+``emit(obj)`` sends one JSON value to the parent at once (so the parent knows how far a child
+got even if it is later killed), and its return value is sent last.
+
+How the limits work
+-------------------
+- wall time: the parent kills the child's whole process group after ``Limits.wall_seconds``;
+  a CPU-time rlimit slightly above it is a backstop.
+- memory: ``RLIMIT_AS`` (address space) is set in the child before anything else runs, so an
+  allocation past the limit raises ``MemoryError`` there (and never hurts the parent). BLAS
+  threads are limited to one so that numpy's own reservations stay small.
+- output: the child's stdout and stderr are pipes the parent drains continuously; the first
+  ``Limits.output_bytes`` bytes (both streams together) are kept, the rest is read and dropped,
+  so a flood can neither block the child nor fill the parent's memory.
+- data: messages travel on a separate pipe (not stdout), so prints cannot corrupt them; at most
+  ``Limits.data_bytes`` bytes are accepted.
+- the child starts with ``python -I`` (no user site, no ``PYTHON*`` variables), the repository
+  first on ``sys.path``, an empty temporary working directory, stdin at end-of-file, and no
+  core dumps.
+
+Configuration (defaults from COURSE_SPEC.md; environment variables override them, and
+``python -m autograder check`` has matching flags):
+
+=============================  =====================================  =========
+variable                       meaning                                default
+=============================  =====================================  =========
+``AUTOGRADER_TIMEOUT``         wall seconds per child                 10
+``AUTOGRADER_MEMORY_MB``       address-space limit per child, in MiB  1024
+``AUTOGRADER_OUTPUT_BYTES``    stdout+stderr bytes kept per child     1000000
+``AUTOGRADER_JOBS``            children run at the same time          CPU count
+=============================  =====================================  =========
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of one child process (see the module docstring)."""
+
+    wall_seconds: float = 10.0
+    memory_bytes: int = 1 << 30
+    output_bytes: int = 1_000_000
+    data_bytes: int = 32_000_000
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> Limits:
+        """Defaults, then ``AUTOGRADER_*`` environment variables, then ``overrides``
+        (``None`` values in ``overrides`` are ignored)."""
+        env = os.environ if environ is None else environ
+        values = {}
+        if env.get("AUTOGRADER_TIMEOUT"):
+            values["wall_seconds"] = float(env["AUTOGRADER_TIMEOUT"])
+        if env.get("AUTOGRADER_MEMORY_MB"):
+            values["memory_bytes"] = int(float(env["AUTOGRADER_MEMORY_MB"]) * (1 << 20))
+        if env.get("AUTOGRADER_OUTPUT_BYTES"):
+            values["output_bytes"] = int(env["AUTOGRADER_OUTPUT_BYTES"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def default_jobs(environ=None) -> int:
+    env = os.environ if environ is None else environ
+    if env.get("AUTOGRADER_JOBS"):
+        return max(1, int(env["AUTOGRADER_JOBS"]))
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class ChildResult:
+    """What came back from one child (plain data only)."""
+
+    status: str                      # ok | timeout | memory | crashed | exited | error
+    messages: list = field(default_factory=list)
+    value: object = None
+    reason: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    truncated: bool = False
+    seconds: float = 0.0
+    returncode: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+# The child's first code: limits, then the task, then the entry point. Kept small and free of
+# anything the learner could have touched (it runs before any learner code).
+_BOOTSTRAP = r"""
+import os, sys
+_fd, _entry, _mem, _cpu, _repo = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+import resource
+try:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if _mem > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (_mem, _mem))
+    if _cpu > 0:
+        resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
+except (ValueError, OSError):
+    pass
+import json
+_raw = sys.stdin.buffer.read()
+_null = os.open(os.devnull, os.O_RDONLY)
+os.dup2(_null, 0)
+sys.stdin = open(os.devnull)
+_task = json.loads(_raw)
+_write, _dumps, _exit = os.write, json.dumps, os._exit
+def _emit(obj):
+    data = (_dumps(obj, allow_nan=True) + "\n").encode("utf-8")
+    view = memoryview(data)
+    while view:
+        n = _write(_fd, view)
+        view = view[n:]
+sys.path.insert(0, _repo)
+try:
+    import importlib
+    _module, _, _name = _entry.partition(":")
+    _fn = getattr(importlib.import_module(_module), _name)
+    _value = _fn(_task, _emit)
+    _emit({"__return__": _value})
+except MemoryError:
+    try:
+        _emit({"__error__": "MemoryError", "message": "out of memory"})
+    except BaseException:
+        pass
+    _exit(3)
+except BaseException as _exc:
+    try:
+        import traceback
+        _emit({"__error__": type(_exc).__name__, "message": str(_exc)[:500],
+               "traceback": traceback.format_exc()[-3000:]})
+    except BaseException:
+        pass
+    _exit(4)
+try:
+    sys.stdout.flush()
+    sys.stderr.flush()
+except BaseException:
+    pass
+_exit(0)
+"""
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
+    env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                "NUMEXPR_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8",
+                "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+    try:
+        proc.kill()
+    except OSError:
+        pass
+
+
+def _signal_name(returncode: int) -> str:
+    try:
+        return signal.Signals(-returncode).name
+    except (ValueError, TypeError):
+        return f"signal {-returncode}"
+
+
+def run_isolated(entry: str, task, limits: Limits | None = None,
+                 python: str | None = None) -> ChildResult:
+    """Run ``entry(task, emit)`` in a fresh child process under ``limits``; never raises for
+    anything the child does."""
+    limits = limits or Limits.from_env()
+    python = python or sys.executable
+    cpu = int(limits.wall_seconds) + 2 if limits.wall_seconds > 0 else 0
+    data_r, data_w = os.pipe()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="autograder-child-") as workdir:
+        try:
+            proc = subprocess.Popen(
+                [python, "-I", "-c", _BOOTSTRAP, str(data_w), entry, str(limits.memory_bytes),
+                 str(cpu), str(REPO_DIR)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(data_w,), cwd=workdir, env=_child_env(), start_new_session=True,
+                close_fds=True)
+        except OSError as exc:
+            os.close(data_r)
+            os.close(data_w)
+            return ChildResult("error", reason=f"could not start a child process: {exc}")
+        os.close(data_w)
+        try:
+            proc.stdin.write(json.dumps(task).encode("utf-8"))
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        return _collect(proc, data_r, limits, started)
+
+
+def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
+    sel = selectors.DefaultSelector()
+    os.set_blocking(data_r, False)
+    streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr", data_r: "data"}
+    for fd in streams:
+        if fd != data_r:
+            os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ)
+    kept = {"stdout": bytearray(), "stderr": bytearray()}
+    data = bytearray()
+    output_total = 0
+    truncated = data_overflow = timed_out = False
+    deadline = started + limits.wall_seconds if limits.wall_seconds > 0 else float("inf")
+    exited_at = None
+    open_fds = set(streams)
+    while open_fds:
+        now = time.monotonic()
+        if now >= deadline:
+            timed_out = proc.poll() is None
+            _kill_group(proc)
+            break
+        if exited_at is None and proc.poll() is not None:
+            exited_at = now
+            _kill_group(proc)  # stragglers the learner may have forked hold our pipes open
+        if exited_at is not None and now - exited_at > 1.0:
+            break
+        for key, _ in sel.select(timeout=min(0.05, max(0.0, deadline - now))):
+            fd = key.fd
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                sel.unregister(fd)
+                open_fds.discard(fd)
+                continue
+            which = streams[fd]
+            if which == "data":
+                if len(data) + len(chunk) > limits.data_bytes:
+                    data_overflow = True
+                    _kill_group(proc)
+                else:
+                    data.extend(chunk)
+            else:
+                room = limits.output_bytes - output_total
+                if room > 0:
+                    kept[which].extend(chunk[:room])
+                if len(chunk) > room:
+                    truncated = True
+                output_total += len(chunk)
+    sel.close()
+    for fd in (data_r,):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    for stream in (proc.stdout, proc.stderr):
+        try:
+            stream.close()
+        except OSError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.wait()
+    seconds = time.monotonic() - started
+    result = ChildResult("ok", stdout=kept["stdout"].decode("utf-8", "replace"),
+                         stderr=kept["stderr"].decode("utf-8", "replace"), truncated=truncated,
+                         seconds=seconds, returncode=proc.returncode)
+    returned = False
+    bad_lines = 0
+    for line in bytes(data).splitlines():
+        if not line.strip():
+            continue
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            bad_lines += 1
+            continue
+        if isinstance(msg, dict) and "__return__" in msg and len(msg) == 1:
+            result.value = msg["__return__"]
+            returned = True
+        elif isinstance(msg, dict) and "__error__" in msg:
+            result.status = "memory" if msg["__error__"] == "MemoryError" else "error"
+            result.reason = (f"the child stopped with {msg['__error__']}: "
+                             f"{msg.get('message', '')}")
+        else:
+            result.messages.append(msg)
+    if timed_out:
+        result.status = "timeout"
+        result.reason = f"did not finish within {limits.wall_seconds:g} s"
+    elif data_overflow:
+        result.status = "error"
+        result.reason = f"sent more than {limits.data_bytes} bytes of data"
+    elif result.status in ("memory", "error"):
+        pass
+    elif proc.returncode is not None and proc.returncode < 0:
+        name = _signal_name(proc.returncode)
+        if name == "SIGXCPU":
+            result.status, result.reason = "timeout", "used up its CPU time"
+        else:
+            result.status = "crashed"
+            result.reason = f"the process died ({name}"
+            result.reason += ", a segmentation fault)" if name == "SIGSEGV" else ")"
+    elif not returned:
+        result.status = "exited"
+        result.reason = (f"the process ended early (exit code {proc.returncode}) before "
+                         "sending its results")
+    if bad_lines and result.status == "ok":
+        result.reason = f"{bad_lines} unreadable data line(s) ignored"
+    return result
+
+
+def run_many(jobs, limits: Limits | None = None, workers: int | None = None,
+             python: str | None = None) -> list[ChildResult]:
+    """Run ``[(entry, task), ...]`` with at most ``workers`` children at a time; results come
+    back in the order of ``jobs``."""
+    jobs = list(jobs)
+    limits = limits or Limits.from_env()
+    workers = max(1, min(workers or default_jobs(), len(jobs) or 1))
+    if workers == 1 or len(jobs) <= 1:
+        return [run_isolated(entry, task, limits, python) for entry, task in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_isolated, entry, task, limits, python) for entry, task in jobs]
+        return [f.result() for f in futures]
+
+
+def exec_entry(task, emit):
+    """A generic entry point: execute ``task["source"]`` (with ``emit`` in its namespace) and
+    return the JSON-serialisable value of ``task.get("result")`` from its namespace, if any.
+
+    ``run_isolated("autograder.isolation:exec_entry", {"source": "x = 6 * 7", "result": "x"})``
+    """
+    namespace = {"__name__": "__main__", "emit": emit}
+    exec(compile(task["source"], task.get("filename", "<task>"), "exec"), namespace)  # noqa: S102
+    name = task.get("result")
+    return namespace.get(name) if name else None
