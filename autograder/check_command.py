@@ -41,9 +41,8 @@ from pathlib import Path
 
 from autograder.checks import cases_for, judge_records
 from autograder.checks.cases import KINDS
-from autograder.checks.judge import Feedback, explain_exception
-from autograder.checks.reference import (Master, assignments, cell_source, master,
-                                         nbgrader_meta)
+from autograder.checks.judge import explain_exception
+from autograder.checks.reference import Master, assignments, cell_source, master, nbgrader_meta
 from autograder.isolation import ChildResult, Limits, default_jobs, run_many
 
 ENTRY = "autograder.checks.child:main"

@@ -74,15 +74,15 @@ def check(name: str, fn, hidden: bool = False) -> None:
     Prints one line when all pass; raises :class:`CheckFailed` with the feedback otherwise.
     """
     __tracebackhide__ = True  # noqa: F841 - pytest and IPython hide this frame
-    from autograder.checks import probe
+    from autograder.checks import _report, probe
     from autograder.checks.judge import Feedback
 
     if name not in FUNCTIONS:
         raise ValueError(f"no checks for {name!r}; graded functions: {', '.join(FUNCTIONS)}")
     cases = cases_for(name, hidden=hidden)
     if not callable(fn):
-        raise CheckFailed(f"{name}: expected a function, got {type(fn).__name__}. Run the cell "
-                          f"that defines {name} first.") from None
+        _report.report(CheckFailed(f"{name}: expected a function, got {type(fn).__name__}. "
+                                   f"Run the cell that defines {name} first."))
     records = {case.id: probe.run_case(name, fn, case) for case in cases}
     passed, feedback = judge_records(name, cases, records)
     if not passed:
@@ -92,7 +92,9 @@ def check(name: str, fn, hidden: bool = False) -> None:
             index = [c.id for c in cases].index(feedback.case.id) + 1
             kind = "hidden check" if hidden else "check"
             position = f"{kind} {index} of {len(cases)}"
-        raise CheckFailed(feedback.text(name, position), feedback) from None
+        failure = CheckFailed(feedback.text(name, position), feedback)
+        failure.__suppress_context__ = True
+        _report.report(failure)  # a tiny frame, so the traceback stays short
     n = len(cases)
     kind = ("hidden " if hidden else "") + ("check" if n == 1 else "checks")
     print(f"{name}: {'the' if n == 1 else 'all ' + str(n)} {kind} passed.")

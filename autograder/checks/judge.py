@@ -119,8 +119,9 @@ def _flat(values):
     return arr
 
 
-def compare(exp, got, where: str) -> Mismatch | None:
-    """First difference between two plain descriptions (``None`` when they agree)."""
+def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
+    """First difference between two plain descriptions (``None`` when they agree); with
+    ``values=False`` only types, keys, lengths and shapes are compared."""
     if not isinstance(got, dict):
         return Mismatch(where, "type", show(exp), repr(got))
     if "unreadable" in got:
@@ -136,7 +137,7 @@ def compare(exp, got, where: str) -> Mismatch | None:
             return Mismatch(where, "keys", "keys " + ", ".join(ek), "keys " + ", ".join(gk)
                             if gk else "no keys", {"missing": missing, "extra": extra})
         for k in ek:
-            m = compare(exp["items"][k], got["items"][k], f'{where}["{k}"]')
+            m = compare(exp["items"][k], got["items"][k], f'{where}["{k}"]', values)
             if m:
                 return m
         return None
@@ -147,7 +148,7 @@ def compare(exp, got, where: str) -> Mismatch | None:
             return Mismatch(where, "length", f"{exp['length']} items", f"{got['length']} items",
                             {"expected": exp["length"], "got": got["length"]})
         for i, (e, g) in enumerate(zip(exp["items"], got["items"], strict=False)):
-            m = compare(e, g, f"{where}[{i}]")
+            m = compare(e, g, f"{where}[{i}]", values)
             if m:
                 return m
         return None
@@ -163,7 +164,7 @@ def compare(exp, got, where: str) -> Mismatch | None:
             else:
                 return Mismatch(where, "type", "a number", show(got))
             ev = exp["value"] if "value" in exp else exp["values"]
-            if not _close(ev, gv):
+            if values and not _close(ev, gv):
                 return Mismatch(where, "value", fmt_number(ev), fmt_number(gv),
                                 {"expected": ev, "got": gv})
             return None
@@ -178,6 +179,8 @@ def compare(exp, got, where: str) -> Mismatch | None:
             return Mismatch(where, "shape", f"shape {_shape_text(exp['shape'])}",
                             f"shape {_shape_text(got['shape'])}",
                             {"expected": exp["shape"], "got": got["shape"]})
+        if not values:
+            return None
         e, g = _flat(exp["values"]), _flat(got["values"])
         bad = ~_close_array(e, g)
         if bad.any():
@@ -259,7 +262,8 @@ def _record_mismatch(exp, got, name) -> Mismatch | None:
 def _compare_returned(name, exp, got) -> Mismatch | None:
     names = RETURN_NAMES.get(name)
     if names is None:
-        return compare(exp, got, ROOT_NAMES.get(name, "the result"))
+        where = ROOT_NAMES.get(name, "the result")
+        return compare(exp, got, where, values=False) or compare(exp, got, where)
     if not got.get("sequence"):
         return Mismatch("the returned value", "structure", f"a tuple ({', '.join(names)})",
                         show(got), {"names": names})
@@ -267,10 +271,11 @@ def _compare_returned(name, exp, got) -> Mismatch | None:
         return Mismatch("the returned value", "structure", f"a tuple of {len(names)} "
                         f"({', '.join(names)})", f"a {got['type']} of {got['length']} items",
                         {"names": names})
-    for i, n in enumerate(names):
-        m = compare(exp["items"][i], got["items"][i], n)
-        if m:
-            return m
+    for values in (False, True):   # every structure first, then the numbers
+        for i, n in enumerate(names):
+            m = compare(exp["items"][i], got["items"][i], n, values)
+            if m:
+                return m
     return None
 
 
@@ -372,6 +377,23 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
                          "gradients and state."
             fb.hint = "Build each key from the layer number, e.g. f'dW{l}'."
         return fb
+    if etype == "SystemExit":
+        fb.what = "your function called exit()"
+        fb.meaning = "exit(), quit() or sys.exit() stops Python instead of returning a value."
+        fb.hint = "Use return to hand back the result."
+        return fb
+    if etype == "MemoryError":
+        fb.what = "your function ran out of memory"
+        fb.meaning = ("It tried to create an array far larger than this input needs (the "
+                      "state arrays have exactly the shapes of the parameters).")
+        fb.hint = "Print the shapes of the arrays you create."
+        return fb
+    if etype == "KeyboardInterrupt":
+        fb.what = "your function was interrupted"
+        fb.meaning = "The run was stopped before the function returned (interrupt, or a loop " \
+                     "that never ends)."
+        fb.hint = "Check that every loop ends, then run the check again."
+        return fb
     if etype == "NameError":
         fb.what = "your function uses a name it does not define"
         fb.meaning = (f"{message}. A graded function can only use its arguments, np, and what "
@@ -440,31 +462,78 @@ def _generic_meaning(m: Mismatch) -> tuple[str, str]:
             "Recompute one entry by hand from the formula and compare it with your code.")
 
 
-def _wrong_keys_summary(name, exp_record, got_record, m: Mismatch) -> str:
+def _inputs_before(name, case, got_record, call):
+    """Plain descriptions of the dictionaries passed to ``call`` (label -> description)."""
+    if KINDS[name] == "init":
+        return {}
+    names = RETURN_NAMES.get(name) or ["parameters"]
+    if call == 1:
+        data = build(case)
+        pool = {"parameters": data["parameters"], "v": data["v"], "s": data["s"]}
+        return {n: probe.describe(pool[n]) for n in names if n in pool}
+    prev = got_record["steps"][call - 2]["returned"]
+    if name == "update_parameters_with_gd":
+        return {"parameters": prev}
+    return {n: prev["items"][i] for i, n in enumerate(names) if n in ("parameters", "v", "s")}
+
+
+def _entry_summary(name, case, exp_record, got_record, m: Mismatch):
+    """(right entries, wrong entries, unchanged entries) at the call of the first mismatch."""
+    call = m.detail.get("call")
+    if call is not None:
+        e = exp_record["steps"][call - 1]["returned"]
+        g = got_record["steps"][call - 1]["returned"]
+    else:
+        e, g = exp_record["returned"], got_record["returned"]
+    names = RETURN_NAMES.get(name)
+    pairs = [(names[i], e["items"][i], g["items"][i]) for i in range(len(names))] if names \
+        else [(ROOT_NAMES.get(name, "result"), e, g)]
+    before = _inputs_before(name, case, got_record, call) if call is not None else {}
+    wrong, right, unchanged = [], [], []
+    for label, ed, gd in pairs:
+        if not ed.get("dict") or not gd.get("dict"):
+            continue
+        for k in ed["keys"]:
+            if k not in gd["items"]:
+                continue
+            entry = f"{label}[{k!r}]"
+            if compare(ed["items"][k], gd["items"][k], "") is None:
+                right.append(entry)
+                continue
+            wrong.append(entry)
+            old = before.get(label, {}).get("items", {}).get(k) if before.get(label) else None
+            if old is not None and compare(old, gd["items"][k], "") is None \
+                    and compare(old, ed["items"][k], "") is not None:
+                unchanged.append(entry)
+    return right, wrong, unchanged
+
+
+def _wrong_keys_summary(name, case, exp_record, got_record, m: Mismatch) -> str:
     """Which entries are right and which are wrong, at the call where the first mismatch is."""
     try:
-        call = m.detail.get("call")
-        if call is not None:
-            e = exp_record["steps"][call - 1]["returned"]
-            g = got_record["steps"][call - 1]["returned"]
-        else:
-            e, g = exp_record["returned"], got_record["returned"]
-        names = RETURN_NAMES.get(name)
-        pairs = [(names[i], e["items"][i], g["items"][i]) for i in range(len(names))] if names \
-            else [(ROOT_NAMES.get(name, "result"), e, g)]
-        wrong, right = [], []
-        for label, ed, gd in pairs:
-            if not ed.get("dict") or not gd.get("dict"):
-                continue
-            for k in ed["keys"]:
-                if k in gd["items"]:
-                    (right if compare(ed["items"][k], gd["items"][k], "") is None
-                     else wrong).append(f"{label}[{k!r}]")
+        right, wrong, unchanged = _entry_summary(name, case, exp_record, got_record, m)
         if wrong and right:
-            return f" Right: {', '.join(right)}. Wrong: {', '.join(wrong)}."
+            marked = [w + (" (unchanged)" if w in unchanged else "") for w in wrong]
+            return f" Right: {', '.join(right)}. Wrong: {', '.join(marked)}."
     except Exception:  # noqa: BLE001 - a summary is a bonus
         pass
     return ""
+
+
+def _all_unchanged(name, case, exp_record, got_record, m: Mismatch) -> str | None:
+    """The label ('parameters', 'v', 's') whose entries all came back unchanged, if any."""
+    if KINDS[name] != "update" or m.kind != "value":
+        return None
+    try:
+        right, wrong, unchanged = _entry_summary(name, case, exp_record, got_record, m)
+    except Exception:  # noqa: BLE001
+        return None
+    for label in ("parameters", "v", "s"):
+        mine = [w for w in wrong if w.startswith(label + "[")]
+        if mine and all(w in unchanged for w in mine) and \
+                not any(r.startswith(label + "[") for r in right):
+            return label
+    return None
 
 
 def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | None:
@@ -505,23 +574,62 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
         fb.hint = mistake.hint
         fb.mistake = mistake.id
         return fb
+    label = _all_unchanged(name, case, expected, got, m)
+    if label is not None:
+        fb.what = f"{label} came back unchanged"
+        fb.mistake = f"{label}_unchanged"
+        fb.meaning = (f"Every entry of {label} is exactly what was passed in: the new values are "
+                      "computed but never stored (for example `W = W - ...` only changes a "
+                      "local variable), or the loop over the layers never runs.")
+        fb.hint = (f"Assign each new value back into the dictionary, e.g. {label}[key] = ..., "
+                   "and return that dictionary.")
+        return fb
     meaning, hint = _generic_meaning(m)
     if m.kind == "value":
-        meaning += _wrong_keys_summary(name, expected, got, m)
-    if m.kind == "keys" and KINDS[name] == "init":
-        miss = m.detail.get("missing", [])
-        if miss and all(("d" + k if not k.startswith("d") else k) for k in miss):
-            extra = m.detail.get("extra", [])
-            if extra and all(("d" + e) in miss for e in extra):
-                fb.what = "your state keys are named like the parameters (W1 instead of dW1)"
-                fb.mistake = "param_keys"
+        meaning += _wrong_keys_summary(name, case, expected, got, m)
     fb.meaning, fb.hint = meaning, hint
+    if m.kind == "keys":
+        keyed = _keys_diagnosis(m.detail.get("missing", []), m.detail.get("extra", []),
+                                len(case.spec.get("layer_dims", [0])) - 1, m.where)
+        if keyed is not None:
+            fb.what, fb.meaning, fb.hint, fb.mistake = keyed
+            return fb
     if m.kind in ("type", "structure", "length", "keys", "shape", "not_numbers"):
         fb.what = {"type": "wrong type", "structure": "wrong number of returned values",
                    "length": "wrong number of items", "keys": "wrong keys",
                    "shape": "wrong shape", "not_numbers": "not numbers"}[m.kind] \
             if fb.mistake is None else fb.what
     return fb
+
+
+def _keys_diagnosis(missing, extra, L, where):
+    """(what, meaning, hint, mistake id) for a recognisable pattern of wrong keys."""
+    def layer(k):
+        m = KEY_RE.match(k)
+        return int(m.group(3)) if m else None
+    state = where.split("[")[0] in ("v", "s", "v_corrected", "s_corrected") or \
+        any(k.startswith("d") for k in missing)
+    if state and missing and extra and sorted("d" + e for e in extra) == sorted(missing):
+        return (f"your {where} keys are named like the parameters (W1 instead of dW1)",
+                "Optimizer state follows the gradients' names: dW1, db1, ... so that the "
+                "update functions can look up v['dW1'] next to grads['dW1'].",
+                "Name each entry 'd' + the parameter's name.", "param_keys")
+    if any(layer(k) == 0 for k in extra):
+        return (f"your {where} has entries for a layer 0",
+                "Layers are numbered from 1: a loop over range(L) starts at 0 and creates "
+                "keys such as dW0.", "Make the loop run over 1, 2, ..., L.", "index_from_zero")
+    if extra and all(layer(k) is not None and layer(k) > L for k in extra):
+        return (f"your loop goes past the last layer ({', '.join(extra)} with {L} layers)",
+                f"There are {L} layers; L is probably the number of entries of the "
+                "dictionary (two per layer), or the key uses l + 1.",
+                "L = len(parameters) // 2, and use l itself as the layer number.",
+                "one_too_far")
+    if missing and not extra and all(layer(k) == L for k in missing):
+        return (f"the last layer is missing from {where}",
+                f"There is no entry for layer {L}: a loop written range(1, L) stops at L - 1.",
+                "Layers are numbered 1 to L; check the end of your range().",
+                "loop_stops_early")
+    return None
 
 
 def _judge_facts(name, case, got) -> Feedback | None:
