@@ -22,7 +22,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap, ListedColormap, to_rgb
+from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap, to_rgb
 
 # --------------------------------------------------------------------------- palette
 #: One colour per method and role (Okabe-Ito palette: distinguishable with every common
@@ -288,6 +288,7 @@ def plot_decision_boundary(model, X, Y, ax=None, title=None, resolution: int = 2
     Returns the Axes.
     """
     X, Y = _check_points(X, Y)
+    probability = None
     if isinstance(model, Mapping):
         from helpers import network
 
@@ -295,6 +296,9 @@ def plot_decision_boundary(model, X, Y, ax=None, title=None, resolution: int = 2
 
         def predict(points):
             return network.predict(points, parameters)
+
+        def probability(points):  # smooth boundary: the 0.5 level of P(class 1)
+            return network.forward_propagation(points, parameters)[0]
     elif callable(model):
         predict = model
     else:
@@ -319,11 +323,16 @@ def plot_decision_boundary(model, X, Y, ax=None, title=None, resolution: int = 2
     grid_x, grid_y = np.meshgrid(xs, ys)
     grid = np.vstack([grid_x.ravel(), grid_y.ravel()])
     Z = labels_of(grid).astype(float).reshape(grid_x.shape)
+    if probability is not None:
+        with np.errstate(all="ignore"):
+            P = np.asarray(probability(grid), dtype=float).reshape(grid_x.shape)
+        if np.all(np.isfinite(P)):
+            Z = P  # regions are P > 0.5, exactly where predict says 1
 
     ax = _axes(ax)
     regions = ListedColormap([_tint(COLORS["class0"], 0.78), _tint(COLORS["class1"], 0.72)])
-    ax.contourf(grid_x, grid_y, Z, levels=[-0.5, 0.5, 1.5], cmap=regions, zorder=0)
-    if 0 < Z.mean() < 1:
+    ax.contourf(grid_x, grid_y, Z, levels=[-1.0, 0.5, 2.0], cmap=regions, zorder=0)
+    if Z.min() < 0.5 < Z.max():
         ax.contour(grid_x, grid_y, Z, levels=[0.5], colors="#444444", linewidths=1.0, zorder=1)
     scatter_classes(X, Y, ax=ax, legend=True)
     ax.set_xlim(x_min, x_max)
@@ -493,15 +502,19 @@ def plot_learning_rates(schedules, ax=None, title=None, log: bool = False):
 _SURFACE_CMAP = LinearSegmentedColormap.from_list("course_surface", ["#B9C3D1", "#FBFBFB"])
 
 
-def _contour_levels(values: np.ndarray, surface, levels: int):
-    """Contour levels that show the interesting region: geometric above a known minimum."""
+def _contour_levels(values: np.ndarray, levels: int) -> np.ndarray:
+    """Levels at evenly spaced quantiles of the values shown: each band covers the same area.
+
+    Works for every surface without tuning: the Rosenbrock valley (values from 0 to 2500),
+    the bowl and the saddle (negative values) all get contours spread over the whole box.
+    """
     finite = values[np.isfinite(values)]
-    if getattr(surface, "minimum", None) is not None:
-        low = float(surface.f(np.asarray(surface.minimum, dtype=float)))
-        span = float(finite.max()) - low
-        if span > 0:
-            return low + np.geomspace(span * 1e-4, span, int(levels))
-    return np.linspace(float(finite.min()), float(finite.max()), int(levels))
+    quantiles = np.linspace(0.0, 1.0, int(levels) + 2)[1:-1]
+    contour_levels = np.unique(np.quantile(finite, quantiles))
+    if contour_levels.size < 2:  # a flat surface
+        middle = float(finite.mean()) if finite.size else 0.0
+        contour_levels = np.array([middle - 1.0, middle + 1.0])
+    return contour_levels
 
 
 def _check_path(label, path) -> np.ndarray:
@@ -519,11 +532,13 @@ def plot_surface(surface, ax=None, title=None, levels: int = 30, resolution: int
     ys = np.linspace(*surface.ylim, int(resolution))
     grid_x, grid_y = np.meshgrid(xs, ys)
     values = np.asarray(surface(grid_x, grid_y), dtype=float)
-    contour_levels = _contour_levels(values, surface, levels)
-    ax.contourf(grid_x, grid_y, values, levels=contour_levels, cmap=_SURFACE_CMAP,
+    contour_levels = _contour_levels(values, levels)
+    # Colour by level index, not by value: the bands shade evenly from low to high.
+    norm = BoundaryNorm(contour_levels, ncolors=_SURFACE_CMAP.N, extend="both")
+    ax.contourf(grid_x, grid_y, values, levels=contour_levels, cmap=_SURFACE_CMAP, norm=norm,
                 extend="both", zorder=0)
     ax.contour(grid_x, grid_y, values, levels=contour_levels, colors="#8A8A8A",
-               linewidths=0.45, alpha=0.8, zorder=1)
+               linewidths=0.45, alpha=0.6, zorder=1)
     ax.set_xlim(*surface.xlim)
     ax.set_ylim(*surface.ylim)
     ax.grid(False)
@@ -534,7 +549,7 @@ def plot_surface(surface, ax=None, title=None, levels: int = 30, resolution: int
 
 
 def plot_trajectories(surface, paths, ax=None, title=None, levels: int = 30,
-                      markers: bool = True, legend_loc: str | None = "best"):
+                      markers: bool | None = None, legend_loc: str | None = "best"):
     """Paths of optimizers on a 2-D surface, over its contour lines.
 
     surface : :class:`helpers.surfaces.Surface` (its box ``xlim``, ``ylim`` sets the view)
@@ -542,8 +557,8 @@ def plot_trajectories(surface, paths, ax=None, title=None, levels: int = 30,
         :func:`helpers.surfaces.trajectory`); a single (k, 2) array is labelled "path"
     ax : Axes to draw on, or ``None`` for a new figure
     title : str; the surface's name when ``None``
-    levels : int, number of contour levels (geometric above the minimum when it is known)
-    markers : bool, a dot at every step
+    levels : int, number of contour levels (at quantiles of the values: equal-area bands)
+    markers : bool, a dot at every step; by default only on paths of at most 100 points
     legend_loc : matplotlib legend location, or ``None`` for no legend
 
     The start of each path is a black ring, the minimum (when known) a black star, a saddle
@@ -560,7 +575,8 @@ def plot_trajectories(surface, paths, ax=None, title=None, levels: int = 30,
     starts = []
     for (label, path), (color, linestyle) in zip(checked.items(), styles, strict=True):
         ax.plot(path[:, 0], path[:, 1], color=color, linestyle=linestyle, linewidth=1.6,
-                marker="o" if markers else None, markersize=3.0, label=str(label), zorder=3)
+                marker="o" if (len(path) <= 100 if markers is None else markers) else None,
+                markersize=3.0, label=str(label), zorder=3)
         if not any(np.allclose(path[0], s) for s in starts):
             starts.append(path[0])
     for index, start in enumerate(starts):
