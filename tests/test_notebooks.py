@@ -1,0 +1,180 @@
+"""The course notebooks: generated faithfully, gradable, runnable headless, and readable.
+
+- ``notebooks/`` is exactly what ``make release`` generates from the masters, with no solution
+  or hidden test in it;
+- every master passes ``nbgrader validate``; every student notebook fails every test cell
+  (``nbgrader validate --invert``) without crashing the kernel;
+- every master runs headless top to bottom and prints the classic results;
+- the Markdown renders: balanced math, no constructs MathJax/KaTeX reject, no missing figures;
+- ruff passes on the masters' code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder import COURSE_DIR, NOTEBOOKS_DIR, assignments, master_path
+from autograder.release import generate, nbgrader_env
+
+ASSIGNMENTS = assignments()
+ROOT = COURSE_DIR.parent
+
+# Results each notebook must print when run with its default settings (measured with the
+# masters' solutions through helpers.training; see benchmarks/training.py).
+CLASSIC_RESULTS = {
+    "02_minibatches": ["71.67"],
+    "03_momentum": ["71.67"],
+    "05_adam": ["94.33"],
+    "06_learning_rate_decay": ["65.33", "94.33", "95.33", "94.00"],
+}
+
+
+def code_and_outputs(nb) -> str:
+    """All text a reader sees in the outputs of an executed notebook."""
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                parts.append(output["text"])
+            for key in ("text/plain", "text/markdown", "text/html"):
+                value = output.get("data", {}).get(key)
+                if value:
+                    parts.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(parts)
+
+
+def test_every_assignment_has_a_student_notebook():
+    assert len(ASSIGNMENTS) == 7
+    assert sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) == ASSIGNMENTS
+
+
+@pytest.mark.slow
+def test_student_notebooks_are_exactly_what_release_generates(tmp_path):
+    generate(tmp_path)
+    for name in ASSIGNMENTS:
+        fresh = (tmp_path / f"{name}.ipynb").read_text()
+        committed = (NOTEBOOKS_DIR / f"{name}.ipynb").read_text()
+        assert fresh == committed, f"notebooks/{name}.ipynb drifted: run `make release`"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_reaches_students(name):
+    text = (NOTEBOOKS_DIR / f"{name}.ipynb").read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "hidden=True"):
+        assert marker not in text, f"{marker!r} found in notebooks/{name}.ipynb"
+
+
+def nbgrader_validate(path: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", str(path), *extra],
+        capture_output=True, text=True, cwd=path.parent, env=nbgrader_env(), timeout=600)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_master_passes_nbgrader_validate(name):
+    result = nbgrader_validate(master_path(name))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in ASSIGNMENTS if n != "07_comparison"])
+def test_student_notebook_fails_every_test_cell(name):
+    result = nbgrader_validate(NOTEBOOKS_DIR / f"{name}.ipynb", "--invert")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_master_runs_headless_and_prints_the_classic_results(name, tmp_path):
+    nb = nbformat.read(master_path(name), as_version=4)
+    env_backup = os.environ.pop("NBGRADER_EXECUTION", None)
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(master_path(name).parent)}}).execute()
+    finally:
+        if env_backup is not None:
+            os.environ["NBGRADER_EXECUTION"] = env_backup
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors, errors
+    printed = code_and_outputs(nb)
+    for number in CLASSIC_RESULTS.get(name, []):
+        assert number in printed, f"{name} should print the classic result {number}%"
+
+
+# ----------------------------------------------------------------------------- Markdown
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$", re.S)
+REJECTED = [r"\newcommand", r"\def\\", r"\begin{align}", r"\begin{equation}", r"\label{"]
+
+
+def markdown_cells(name: str):
+    nb = json.loads(master_path(name).read_text())
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            yield index, "".join(cell["source"])
+
+
+def strip_code(text: str) -> str:
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_markdown_math_is_well_formed(name):
+    for index, text in markdown_cells(name):
+        prose = strip_code(text)
+        assert prose.count("$$") % 2 == 0, f"cell {index}: unbalanced $$"
+        for match in MATH.finditer(prose):
+            formula = match.group(1) or match.group(2)
+            where = f"{name} cell {index}: {formula[:60]!r}"
+            unescaped = re.sub(r"\\[{}]", "", formula)
+            assert unescaped.count("{") == unescaped.count("}"), f"unbalanced braces in {where}"
+            assert formula.count(r"\left") == formula.count(r"\right"), where
+            for bad in REJECTED:
+                assert bad not in formula, f"{bad} does not render on GitHub/JupyterLab: {where}"
+            begins = re.findall(r"\\begin\{(\w+\*?)\}", formula)
+            ends = re.findall(r"\\end\{(\w+\*?)\}", formula)
+            assert begins == ends, f"unmatched environments in {where}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_markdown_images_exist(name):
+    for index, text in markdown_cells(name):
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", text):
+            if target.startswith(("http://", "https://", "attachment:")):
+                continue
+            assert (NOTEBOOKS_DIR / target).is_file(), f"{name} cell {index}: missing {target}"
+
+
+def test_every_registered_figure_is_generated_and_referenced():
+    from helpers import figures
+
+    missing, unreferenced = figures.check_references(NOTEBOOKS_DIR)
+    assert not missing, f"referenced but missing (run `make figures`): {missing}"
+    assert not unreferenced, f"registered but used by no notebook: {unreferenced}"
+
+
+# ----------------------------------------------------------------------------- code quality
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_ruff_passes_on_the_master(name, tmp_path):
+    nb = json.loads(master_path(name).read_text())
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    script = tmp_path / f"{name}.py"
+    # One module per notebook: names defined in earlier cells are known to later ones.
+    script.write_text("\n\n\n".join(cells) + "\n")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ruff"), "check", "--config",
+         str(ROOT / "pyproject.toml"), "--ignore", "E402,I001", str(script)],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
