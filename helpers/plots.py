@@ -388,6 +388,15 @@ def _one_d(values, what: str, label: str) -> np.ndarray:
     return array
 
 
+def _same_curve(xs, ys, other_xs, other_ys) -> bool:
+    """Whether two curves coincide to the eye (same x, y within 0.5 % of the y range)."""
+    if xs.shape != other_xs.shape or not np.allclose(xs, other_xs):
+        return False
+    with np.errstate(invalid="ignore"):
+        scale = np.nanmax(np.abs(np.concatenate([ys, other_ys])))
+        return bool(np.nanmax(np.abs(ys - other_ys)) <= 0.005 * scale)
+
+
 def smooth_curve(values, smooth) -> np.ndarray:
     """A smoothed copy of a 1-D curve, same length.
 
@@ -432,7 +441,9 @@ def plot_costs(runs, ax=None, x: str = "epoch", log: bool = False, title=None, s
         curve is then drawn faintly behind the smoothed one
     ylabel : str, the label of the vertical axis
 
-    Colours come from :func:`color_for`; runs sharing a colour get different line styles.
+    Colours come from :func:`color_for`; runs sharing a colour get different line styles, and
+    a curve that would hide one drawn before it (GD and momentum at a small learning rate
+    coincide) is dashed.
     Returns the Axes.
     """
     if x not in ("epoch", "seconds"):
@@ -441,6 +452,7 @@ def plot_costs(runs, ax=None, x: str = "epoch", log: bool = False, title=None, s
     if not runs:
         raise ValueError("runs is empty: nothing to plot")
     ax = _axes(ax)
+    drawn: list[tuple[np.ndarray, np.ndarray]] = []
     for (label, run), (color, linestyle) in zip(runs.items(), _styles_for(list(runs)),
                                                 strict=True):
         costs = _one_d(getattr(run, "costs", run), "the costs", label)
@@ -457,7 +469,10 @@ def plot_costs(runs, ax=None, x: str = "epoch", log: bool = False, title=None, s
         if smooth is not None:
             ax.plot(xs, costs, color=color, linewidth=0.8, alpha=0.3)
             costs = smooth_curve(costs, smooth)
+        if linestyle == "-" and any(_same_curve(xs, costs, *other) for other in drawn):
+            linestyle = "--"  # would hide a curve drawn before (e.g. GD and momentum)
         ax.plot(xs, costs, color=color, linestyle=linestyle, label=str(label))
+        drawn.append((xs, costs))
     if log:
         _log_y(ax)
     ax.set_xlabel("epoch" if x == "epoch" else "wall-clock time (s)")

@@ -220,6 +220,12 @@ def test_runs_sharing_a_colour_get_different_line_styles():
     assert lines[0].get_linestyle() != lines[1].get_linestyle()
 
 
+def test_a_curve_that_would_hide_another_is_dashed():
+    same = fake_history("gd").costs
+    ax = plots.plot_costs({"gd": same, "momentum": same * 1.001, "adam": same * 0.5})
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["-", "--", "-"]
+
+
 def test_plot_costs_names_bad_input():
     with pytest.raises(ValueError, match="seconds"):
         plots.plot_costs({"gd": np.ones(5)}, x="seconds")
