@@ -31,8 +31,8 @@ def source(cell: dict) -> str:
 def setup_source(assignment: str) -> str:
     """The trusted setup code of ``assignment``: its code cells tagged ``setup``, joined."""
     cells = load_master(assignment)["cells"]
-    return "\n\n".join(source(c) for c in cells
-                       if c["cell_type"] == "code" and "setup" in c.get("metadata", {}).get("tags", []))
+    return "\n\n".join(source(c) for c in cells if c["cell_type"] == "code"
+                       and "setup" in c.get("metadata", {}).get("tags", []))
 
 
 def graded_functions(assignment: str) -> list[tuple[str, float]]:

@@ -16,7 +16,7 @@ of thousands of times per notebook): no copies, few temporaries, validation only
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -105,7 +105,7 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-Z))
 
 
-@lru_cache(maxsize=None)
+@cache
 def layer_keys(L: int) -> tuple[tuple[str, str, str, str], ...]:
     """``(("W1", "b1", "dW1", "db1"), ..., ("WL", "bL", "dWL", "dbL"))``, built once per L."""
     return tuple((f"W{l}", f"b{l}", f"dW{l}", f"db{l}") for l in range(1, L + 1))

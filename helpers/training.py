@@ -60,7 +60,7 @@ def gd(update_parameters_with_gd: Callable) -> Optimizer:
 
 def momentum(initialize_velocity: Callable, update_parameters_with_momentum: Callable,
              beta: float = 0.9) -> Optimizer:
-    """Momentum from the learner's ``initialize_velocity`` and ``update_parameters_with_momentum``."""
+    """Momentum from the learner's ``initialize_velocity`` and momentum update functions."""
 
     def step(parameters, grads, v, learning_rate):
         return update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)

@@ -178,3 +178,9 @@ def test_ruff_passes_on_the_master(name, tmp_path):
          str(ROOT / "pyproject.toml"), "--ignore", "E402,I001", str(script)],
         capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_readme_course_map_is_generated_from_the_masters():
+    from autograder.release import README, course_map
+
+    assert course_map() in README.read_text(), "README course map is stale: run `make release`"
