@@ -1,0 +1,236 @@
+"""The learner's experience in JupyterLab, in headless Chromium.
+
+Each test acts through the page as a learner would (open the notebook, Run > Run All Cells, drag
+a slider, click Validate) and reads what the page shows. Screenshots of every step go to the
+folder printed in the header and the summary of the run (artifacts/browser/ by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import nbformat
+import pytest
+
+import labdriver as lab_driver
+from labdriver import (
+    cells_in_page,
+    is_check,
+    menu,
+    nbgrader_meta,
+    open_notebook,
+    save,
+    screenshot_pages,
+    wait_until_done,
+)
+
+# A master must run headless in under 60 s (course spec); the browser adds rendering on top.
+RUN_TIMEOUT_S = 180
+NAMES = [p.stem for p in lab_driver.student_notebooks()]
+PASS_LINE = re.compile(r"\bpass(ed|es)?\b", re.IGNORECASE)
+# The diagnosis of the classic momentum mistake names the off-by-one: "l + 1", "one layer too
+# far", "off by one" (matched loosely, in the CheckFailed message itself).
+L_PLUS_1_DIAGNOSIS = re.compile(r"\bl\s*\+\s*1\b|one layer too far|off[- ]by[- ]one",
+                                re.IGNORECASE)
+PLOTTING = re.compile(r"\bplt\.|\bplot_\w*\(|\.plot\(|subplots\(|\.imshow\(|\.contourf?\(")
+MARKDOWN_FIGURE = re.compile(r"!\[[^\]]*\]\((figures/[^)\s]+)")
+WIDGET_CODE = re.compile(r"\bipywidgets\b|\binteract(ive)?\b|\bwidgets\.")
+
+
+def describe(cell, index: int) -> str:
+    grade_id = nbgrader_meta(cell).get("grade_id")
+    first = next((line for line in cell.source.splitlines() if line.strip()), "")[:60]
+    return f"cell {index} ({grade_id or first!r})"
+
+
+def error_outputs(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def shown_text(shown: dict) -> str:
+    return "\n".join(o["text"] for o in shown["outputs"])
+
+
+def run_all(page, lab, filename: str, shot, label: str):
+    """Open, screenshot, Run All Cells, wait, save; return (panel, saved notebook, page cells)."""
+    path = lab.root / filename
+    panel = open_notebook(page, lab, filename)
+    page.screenshot(path=str(shot(f"{label}-1-opened")))
+    menu(page, "Run", "Run All Cells")
+    wait_until_done(page, panel, timeout_s=RUN_TIMEOUT_S)
+    shown = cells_in_page(panel)
+    save(page, panel, path)
+    saved = nbformat.read(path, as_version=4)
+    screenshot_pages(page, panel, shot(f"{label}-2-ran").with_suffix(""))
+    assert len(shown) == len(saved.cells), (
+        f"the page shows {len(shown)} cells, the notebook has {len(saved.cells)}")
+    return panel, saved, shown
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_filled_notebook_runs_clean(lab, page, shot, name):
+    """Filled with the masters' solutions, Run All: no error, every check passes, figures show."""
+    panel, saved, shown = run_all(page, lab, f"{name}.ipynb", shot, name)
+    problems = []
+    for index, (cell, seen) in enumerate(zip(saved.cells, shown)):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        where = describe(cell, index)
+        for error in error_outputs(cell):
+            problems.append(f"{where} raised {error.get('ename')}: {error.get('evalue')}")
+        if cell.get("execution_count") is None and not problems:
+            problems.append(f"{where} did not run")
+        if is_check(cell):
+            panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(
+                path=str(shot(f"{name}-3-{nbgrader_meta(cell).get('grade_id', index)}")))
+            text = shown_text(seen)
+            if not error_outputs(cell) and not PASS_LINE.search(text):
+                problems.append(f"{where}: the check shows no pass message; it shows "
+                                f"{text.strip()[:200]!r}")
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+    # Figures: every image on the page loaded, every image output of the run is on the page,
+    # markdown figures (figures/...) are all there, and plotting code produced a figure.
+    images = [img for seen in shown for img in seen["imgs"]]
+    broken = [img["src"] for img in images if not img["complete"] or img["width"] == 0]
+    assert not broken, f"{name}: images that did not load: {broken}"
+    png_outputs = sum("image/png" in o.get("data", {}) for c in saved.cells
+                      for o in c.get("outputs", []))
+    page_output_images = sum(not img["inMarkdown"] for img in images)
+    assert page_output_images >= png_outputs, (
+        f"{name}: {png_outputs} figure outputs, but the page shows {page_output_images}")
+    referenced = [m for c in saved.cells if c.cell_type == "markdown"
+                  for m in MARKDOWN_FIGURE.findall(c.source)]
+    missing = [ref for ref in referenced if not (lab.root / ref).is_file()]
+    assert not missing, f"{name}: markdown refers to missing figures {missing}"
+    page_markdown_images = sum(img["inMarkdown"] for img in images)
+    assert page_markdown_images >= len(referenced), (
+        f"{name}: markdown refers to {len(referenced)} figures, the page shows "
+        f"{page_markdown_images}")
+    code = "\n".join(c.source for c in saved.cells if c.cell_type == "code")
+    if PLOTTING.search(code):
+        assert page_output_images >= 1, f"{name}: plotting code, but no figure on the page"
+
+
+def test_momentum_l_plus_1_mistake_is_named(lab, page, shot):
+    """The classic `str(l + 1)` momentum loop: the learner reads a diagnosis naming it."""
+    if "mistake" not in lab.notebooks:
+        pytest.fail(f"notebooks/{lab_driver.MISTAKE_NOTEBOOK}.ipynb is missing")
+    label = "mistake-03_momentum-l_plus_1"
+    panel, saved, shown = run_all(page, lab, lab_driver.MISTAKE_FILE, shot, label)
+    test_id = f"test_{lab_driver.MISTAKE_FUNCTION}"
+    index = next((i for i, c in enumerate(saved.cells)
+                  if nbgrader_meta(c).get("grade_id") == test_id), None)
+    assert index is not None, f"no test cell {test_id} in the notebook"
+    panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(path=str(shot(f"{label}-3-diagnosis")))
+    errors = error_outputs(saved.cells[index])
+    assert errors, ("the l + 1 loop passed the check: "
+                    f"{shown_text(shown[index]).strip()[:300]!r}")
+    error = errors[0]
+    assert error["ename"] == "CheckFailed", (
+        f"the learner sees a raw {error['ename']}: {error['evalue']} instead of CheckFailed")
+    assert L_PLUS_1_DIAGNOSIS.search(error["evalue"]), (
+        f"the CheckFailed message does not name the l + 1 mistake: {error['evalue']!r}")
+    text = shown_text(shown[index])
+    first_line = error["evalue"].strip().splitlines()[0].strip()
+    assert first_line[:60] in text, f"the diagnosis is not on the page: {text[:500]!r}"
+    # The cells before it (the other graded function) still pass.
+    for i, cell in enumerate(saved.cells[:index]):
+        assert not error_outputs(cell), f"{describe(cell, i)} failed before the mistake"
+
+
+def figure_signature(panel) -> str:
+    """A digest of every figure in the outputs (image sources and canvas pixels)."""
+    data = panel.evaluate("""panel => {
+        const parts = [];
+        for (const img of panel.querySelectorAll('.jp-OutputArea-output img'))
+            parts.push(img.getAttribute('src') || '');
+        for (const canvas of panel.querySelectorAll('.jp-OutputArea-output canvas')) {
+            try { parts.push(canvas.toDataURL()); } catch (e) { parts.push('?'); }
+        }
+        return parts.join('|');
+    }""")
+    return hashlib.sha256(data.encode()).hexdigest() if data else ""
+
+
+def test_comparison_explorer_slider_redraws(lab, page, shot):
+    """Dragging a slider of the 07_comparison explorer redraws its figure."""
+    name = "07_comparison"
+    if name not in lab.notebooks:
+        pytest.fail(f"notebooks/{name}.ipynb is missing")
+    notebook = nbformat.read(lab.notebooks[name], as_version=4)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    if not WIDGET_CODE.search(code):
+        pytest.skip(f"notebooks/{name}.ipynb has no widget code yet (its explorer has not "
+                    "landed): nothing to drag")
+    label = f"{name}-explorer"
+    panel, saved, shown = run_all(page, lab, f"{name}.ipynb", shot, label)
+    sliders = panel.locator(".widget-slider")
+    count = sliders.count()
+    assert count, "the notebook has widget code, but the page shows no slider"
+    labels = [sliders.nth(i).locator(".widget-label").first.inner_text().strip()
+              for i in range(count)]
+    preferred = [i for i, text in enumerate(labels)
+                 if re.search(r"learning|rate|beta|\blr\b", text, re.IGNORECASE)]
+    slider = sliders.nth(preferred[0] if preferred else 0)
+    slider.scroll_into_view_if_needed()
+    cell = panel.locator(".jp-Notebook .jp-Cell").filter(has=slider).first
+    cell.screenshot(path=str(shot(f"{label}-3-before")))
+    before = figure_signature(panel)
+    assert before, "the explorer shows no figure before the slider moves"
+    readout = slider.locator(".widget-readout").first
+    value_before = readout.inner_text() if readout.count() else ""
+
+    # Drag the handle a quarter of the track towards the middle, as a learner does.
+    handle = slider.locator(".noUi-handle, .ui-slider-handle").first
+    track = slider.locator(".noUi-target, .slider, .ui-slider").first
+    hbox, tbox = handle.bounding_box(), track.bounding_box()
+    assert hbox and tbox, "the slider has no visible handle"
+    x, y = hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2
+    step = tbox["width"] / 4 * (1 if x < tbox["x"] + tbox["width"] / 2 else -1)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + step, y, steps=8)
+    page.mouse.up()
+    value_after = readout.inner_text() if readout.count() else ""
+    assert value_after != value_before, f"the slider did not move (readout {value_before!r})"
+
+    deadline_s = 60
+    waited = 0.0
+    after = before
+    while after == before and waited < deadline_s:
+        page.wait_for_timeout(500)
+        waited += 0.5
+        after = figure_signature(panel)
+    wait_until_done(page, panel, timeout_s=RUN_TIMEOUT_S)
+    after = figure_signature(panel)
+    cell.screenshot(path=str(shot(f"{label}-4-after")))
+    assert after and after != before, (
+        f"the figure did not redraw within {deadline_s} s after moving "
+        f"{labels[preferred[0] if preferred else 0]!r} from {value_before} to {value_after}")
+    errors = [describe(c, i) for i, c in enumerate(nbformat.read(
+        lab.notebooks[name], as_version=4).cells) if error_outputs(c)]
+    assert not errors, f"errors in {errors}"
+
+
+def test_nbgrader_extension_validates(lab, page, shot):
+    """nbgrader's JupyterLab extension: its menu, and its Validate button on a filled notebook."""
+    name = NAMES[0]
+    panel = open_notebook(page, lab, f"{name}.ipynb")
+    validate = panel.locator(".jp-Toolbar-item").filter(has_text=re.compile(r"^\s*Validate\s*$"))
+    assert validate.count() == 1, "no Validate button in the notebook toolbar"
+
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Nbgrader$")).click()
+    items = page.locator(".lm-Menu:visible .lm-Menu-itemLabel").all_inner_texts()
+    page.screenshot(path=str(shot("nbgrader-1-menu")))
+    page.keyboard.press("Escape")
+    assert "Assignment List" in items, f"the Nbgrader menu holds {items}"
+
+    validate.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=RUN_TIMEOUT_S * 1000)
+    text = dialog.inner_text()
+    page.screenshot(path=str(shot("nbgrader-2-validate")))
+    assert "passes all the tests" in text, f"Validate says: {text[:1000]}"
+    dialog.locator("button").last.click()
