@@ -72,7 +72,6 @@ _STYLE = {
     "savefig.dpi": DPI,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
-    "figure.constrained_layout.use": True,
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.titleweight": "regular",
@@ -183,7 +182,9 @@ def figure(ncols: int = 1, nrows: int = 1, width: float | None = None,
     width, height : float, inches; by default 6.4 wide for one column, 10 for two and 11 for
         three or more (fits a JupyterLab notebook at 110 dpi), and 4.0 (3.6 for three or more
         columns) high per row
-    subplots_kw : passed to ``plt.subplots`` (e.g. ``sharey=True``)
+    subplots_kw : passed to ``plt.subplots`` (e.g. ``sharey=True``); the layout is
+        ``"constrained"`` (labels never overlap) unless ``layout=...`` is given, so do not
+        call ``fig.tight_layout()`` on these figures (matplotlib would warn)
 
     Returns
     -------
@@ -197,6 +198,7 @@ def figure(ncols: int = 1, nrows: int = 1, width: float | None = None,
         width = {1: 6.4, 2: 10.0}.get(ncols, 11.0)
     if height is None:
         height = (4.0 if ncols < 3 else 3.6) * nrows
+    subplots_kw.setdefault("layout", "constrained")
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), **subplots_kw)
     return fig, axes
 

@@ -91,6 +91,18 @@ def test_importing_applies_the_course_style():
     assert 5 <= width <= 8 and 3 <= height <= 5
 
 
+def test_plain_matplotlib_figures_keep_working_without_warnings():
+    # The style must not switch every figure to constrained layout: learners call
+    # tight_layout() and subplots_adjust() on their own figures.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig, axes = plt.subplots(1, 2)
+        fig.tight_layout()
+        fig.subplots_adjust(wspace=0.4)
+
+
 def test_figure_sizes_fit_a_notebook():
     fig, ax = plots.figure()
     assert isinstance(ax, matplotlib.axes.Axes)
