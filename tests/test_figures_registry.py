@@ -85,6 +85,24 @@ def test_generate_writes_reproducible_pngs_and_closes_figures(fake_package, tmp_
         assert content == second.read_bytes()
 
 
+def test_random_figures_are_reproducible_and_leave_the_callers_stream_alone(fake_package,
+                                                                           tmp_path):
+    import numpy as np
+
+    @figures.figure("93_noise.png")
+    def noise():
+        fig, ax = plt.subplots()
+        ax.plot(np.random.rand(20))
+        return fig
+
+    np.random.seed(123)
+    expected = np.random.rand(3)
+    np.random.seed(123)
+    first = figures.generate(tmp_path / "a")[0].read_bytes()
+    assert np.array_equal(np.random.rand(3), expected)
+    assert figures.generate(tmp_path / "b")[0].read_bytes() == first
+
+
 def test_generate_only_some(fake_package, tmp_path):
     fake_package("nb98", FAKE_MODULE)
     written = figures.generate(tmp_path / "out", only="98_line")

@@ -120,8 +120,8 @@ def _select(only: str | Iterable[str] | None) -> list[str]:
 def render(name: str):
     """Call the function registered as ``name`` in the course style; return its Figure.
 
-    The global numpy random state is seeded with 0 first, so figures that (unwisely) use
-    ``np.random`` still come out the same every time.
+    The global numpy random state is seeded with 0 first (and restored afterwards), so figures
+    that use ``np.random`` still come out the same every time.
     """
     import matplotlib as mpl
     import numpy as np
@@ -130,10 +130,14 @@ def render(name: str):
     from helpers import plots
 
     function = FIGURES[name]
-    with mpl.rc_context():
-        plots.use_course_style()
-        np.random.seed(0)
-        fig = function()
+    random_state = np.random.get_state()
+    try:
+        with mpl.rc_context():
+            plots.use_course_style()
+            np.random.seed(0)
+            fig = function()
+    finally:
+        np.random.set_state(random_state)  # the caller's random stream is left untouched
     if not isinstance(fig, Figure):
         raise TypeError(f"the figure function {_where(function)} registered as {name!r} must "
                         f"return a matplotlib Figure; it returned {type(fig).__name__}")
