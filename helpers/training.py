@@ -214,8 +214,9 @@ def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
     show = _progress_wanted() if progress is None else progress
     bar = _Progress(num_epochs, label or optimizer.name) if show else None
 
-    forward, backward, cost_of = (network.forward_propagation, network.backward_propagation,
-                                  network.compute_cost)
+    forward, backward = network.forward_propagation, network.backward_propagation
+    summed_cost = network.summed_cost_from_logits
+    concatenate = np.concatenate
     costs = np.empty(num_epochs)
     rates = np.empty(num_epochs)
     elapsed = np.empty(num_epochs)
@@ -228,13 +229,17 @@ def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(num_epochs):
             seed += 1
-            total = 0.0
+            logits, labels = [], []
             for X_batch, Y_batch in make_batches(X, Y, mini_batch_size, seed):
                 AL, cache = forward(X_batch, parameters)
-                total += cost_of(AL, Y_batch, cache, "sum")
                 grads = backward(X_batch, Y_batch, AL, cache, parameters)
                 parameters, state = step(parameters, grads, state, lr)
+                # The epoch's cost sums each batch's cost before its update; computing it
+                # once per epoch from the kept logits costs a few numpy calls, not a few per step.
+                logits.append(cache[1])
+                labels.append(Y_batch)
                 steps += 1
+            total = summed_cost(concatenate(logits, axis=1), concatenate(labels, axis=1))
             cost = total / m
             costs[epoch] = cost
             rates[epoch] = lr
