@@ -126,7 +126,8 @@ class ChildResult:
 # anything the learner could have touched (it runs before any learner code).
 _BOOTSTRAP = r"""
 import os, sys
-_fd, _entry, _mem, _cpu, _repo = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+_fd, _entry, _repo = int(sys.argv[1]), sys.argv[2], sys.argv[5]
+_mem, _cpu = int(sys.argv[3]), int(sys.argv[4])
 import resource
 try:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -62,7 +62,8 @@ def judge_records(name: str, cases: list[Case], records: dict[str, dict]):
         if got is None:
             return False, Feedback(case, "this check did not run",
                                    meaning="The function did not finish the earlier checks.")
-        fb = judge_case(name, case, expected[case.id], got)
+        others = {c.id: (c, records[c.id]) for c in cases if c.id in records}
+        fb = judge_case(name, case, expected[case.id], got, others)
         if fb is not None:
             return False, fb
     return True, None

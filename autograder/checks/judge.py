@@ -170,15 +170,20 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
             return None
         if not got.get("array"):
             wanted = f"a numpy array of shape {_shape_text(exp['shape'])}"
-            if "coerced" in got:
-                return Mismatch(where, "type", wanted, f"a {got['type']} (not a numpy array)")
-            return Mismatch(where, "type", wanted, show(got))
+            if got.get("type") in ("list", "tuple", "dict") or "value" in got \
+                    or got.get("type") == "NoneType":
+                return Mismatch(where, "type", wanted, f"{show(got)}, not a numpy array")
+            return Mismatch(where, "type", wanted, f"a {got['type']} object (not a numpy array)")
         if got.get("not_numbers") or "values" not in got:
             return Mismatch(where, "not_numbers", show(exp), f"{show(got)} without usable numbers")
         if exp["shape"] != got["shape"]:
             return Mismatch(where, "shape", f"shape {_shape_text(exp['shape'])}",
                             f"shape {_shape_text(got['shape'])}",
                             {"expected": exp["shape"], "got": got["shape"]})
+        if str(exp.get("dtype", "")).startswith("float") and \
+                str(got.get("dtype", "")).startswith(("int", "uint", "bool")):
+            return Mismatch(where, "dtype", f"an array of floats ({exp['dtype']})",
+                            f"an array of {got['dtype']}", {"dtype": got["dtype"]})
         if not values:
             return None
         e, g = _flat(exp["values"]), _flat(got["values"])
@@ -284,7 +289,7 @@ _variant_cache: dict[tuple[str, str], dict] = {}
 
 
 def variant_record(name: str, mistake: Mistake, case: Case) -> dict:
-    key = (mistake.id + "/" + name, case.id)
+    key = (f"{name}/{mistake.id}/{id(mistake)}", case.id)
     if key not in _variant_cache:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -292,16 +297,23 @@ def variant_record(name: str, mistake: Mistake, case: Case) -> dict:
     return _variant_cache[key]
 
 
-def matching_mistake(name: str, case: Case, got: dict) -> Mistake | None:
-    for mistake in CATALOGUE.get(name, []):
-        if mistake.fn is None:
-            continue
-        record = variant_record(name, mistake, case)
-        if "exception" in record and "exception" not in got:
-            continue
-        if _record_mismatch(record, got, name) is None and _no_exception_anywhere(record):
-            return mistake
-    return None
+def _matches(name, mistake, case, got) -> bool:
+    record = variant_record(name, mistake, case)
+    return _no_exception_anywhere(record) and _record_mismatch(record, got, name) is None
+
+
+def matching_mistake(name: str, case: Case, got: dict,
+                     others: dict | None = None) -> tuple[Mistake | None, bool]:
+    """The catalogued mistake whose output equals the learner's on ``case``, and whether it
+    also agrees on every other case in ``others`` (``{case id: (Case, record)}``); a mistake
+    that agrees everywhere is preferred."""
+    candidates = [m for m in CATALOGUE.get(name, []) if m.fn is not None
+                  and _matches(name, m, case, got)]
+    for mistake in candidates:
+        if all(_matches(name, mistake, c, r) for c, r in (others or {}).values()
+               if c.id != case.id and "exception" not in r):
+            return mistake, True
+    return (candidates[0], False) if candidates else (None, False)
 
 
 def _no_exception_anywhere(record) -> bool:
@@ -322,7 +334,9 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
     where = ""
     if lines:
         last = lines[-1]
-        where = f" at line {last['lineno']} of your cell: `{last['line']}`"
+        where = f" at line {last['lineno']} of your cell"
+        if last.get("line"):
+            where += f": `{last['line']}`"
     got = f"{etype}: {message}{where}".strip()
     if when:
         got = f"{when}: {got}"
@@ -446,6 +460,11 @@ def _generic_meaning(m: Mismatch) -> tuple[str, str]:
         return ("; ".join(parts) + ". Every layer needs its entries, named like the gradients "
                 "(dW1, db1, ...) for optimizer state and like the parameters for parameters.",
                 "Compare your keys with the expected ones, layer by layer.")
+    if m.kind == "shape" and m.where.startswith("parameters"):
+        return ("An update changed the shape of a parameter: numpy broadcast two arrays of "
+                "different shapes, usually a parameter with the gradient of another parameter "
+                "(b1 with dW1 gives a matrix, not a column).",
+                "Pair each parameter with its own gradient: W with dW, b with db.")
     if m.kind == "shape":
         return ("An array has the wrong shape: each state entry and each parameter keeps the "
                 "shape of the parameter it belongs to.", "Use the parameter's own shape "
@@ -458,6 +477,11 @@ def _generic_meaning(m: Mismatch) -> tuple[str, str]:
                 "Return exactly the values listed in the docstring, in that order.")
     if m.kind == "not_numbers":
         return ("The array does not hold numbers.", "Keep the arrays numeric (float).")
+    if m.kind == "dtype":
+        return ("The array holds integers: an update written in place (v[k] *= beta) would "
+                "fail or truncate, because an integer array cannot store 0.9.",
+                "Let numpy choose float zeros (np.zeros(shape) or np.zeros_like of a float "
+                "array), without dtype=int.")
     return ("The numbers differ from the expected ones on this input.",
             "Recompute one entry by hand from the formula and compare it with your code.")
 
@@ -536,8 +560,12 @@ def _all_unchanged(name, case, exp_record, got_record, m: Mismatch) -> str | Non
     return None
 
 
-def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | None:
-    """``None`` if the learner's record ``got`` agrees with ``expected``, else the feedback."""
+def judge_case(name: str, case: Case, expected: dict, got: dict,
+               others: dict | None = None) -> Feedback | None:
+    """``None`` if the learner's record ``got`` agrees with ``expected``, else the feedback.
+
+    ``others`` (``{case id: (Case, learner record)}``, optional) lets the diagnosis pick,
+    among mistakes that explain this case, the one that explains the other cases too."""
     if KINDS[name] == "minibatches":
         from autograder.checks.minibatches import judge_minibatches
         return judge_minibatches(case, expected, got)
@@ -567,12 +595,10 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
                   if m.kind == "value" else f"{prefix}{m.where}: {m.expected}",
                   got=f"{prefix}{m.where} = {m.got}" if m.kind == "value"
                   else f"{prefix}{m.where}: {m.got}")
-    mistake = matching_mistake(name, case, got)
-    if mistake is not None:
-        fb.what = mistake.title
-        fb.meaning = mistake.meaning
-        fb.hint = mistake.hint
-        fb.mistake = mistake.id
+    mistake, everywhere = matching_mistake(name, case, got, others)
+    if mistake is not None and everywhere:
+        fb.what, fb.meaning, fb.hint, fb.mistake = (mistake.title, mistake.meaning, mistake.hint,
+                                                    mistake.id)
         return fb
     label = _all_unchanged(name, case, expected, got, m)
     if label is not None:
@@ -584,6 +610,10 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
         fb.hint = (f"Assign each new value back into the dictionary, e.g. {label}[key] = ..., "
                    "and return that dictionary.")
         return fb
+    if mistake is not None:
+        fb.what, fb.meaning, fb.hint, fb.mistake = (mistake.title, mistake.meaning, mistake.hint,
+                                                    mistake.id)
+        return fb
     meaning, hint = _generic_meaning(m)
     if m.kind == "value":
         meaning += _wrong_keys_summary(name, case, expected, got, m)
@@ -594,11 +624,13 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
         if keyed is not None:
             fb.what, fb.meaning, fb.hint, fb.mistake = keyed
             return fb
-    if m.kind in ("type", "structure", "length", "keys", "shape", "not_numbers"):
+    if m.kind in ("type", "structure", "length", "keys", "shape", "not_numbers", "dtype"):
         fb.what = {"type": "wrong type", "structure": "wrong number of returned values",
+                   "dtype": "integer arrays instead of floats",
                    "length": "wrong number of items", "keys": "wrong keys",
-                   "shape": "wrong shape", "not_numbers": "not numbers"}[m.kind] \
-            if fb.mistake is None else fb.what
+                   "shape": "wrong shape", "not_numbers": "not numbers"}[m.kind]
+        if m.kind == "dtype":
+            fb.mistake = "dtype"
     return fb
 
 

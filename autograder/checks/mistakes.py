@@ -131,7 +131,7 @@ def _rmsprop(variant=None):
         for k, dk in _keys(parameters, variant == "stop_early"):
             g = grads[dk]
             old = s[dk]
-            sq = g if variant == "not_squared" else g ** 2
+            sq = {"not_squared": g, "abs": np.abs(g)}.get(variant, g ** 2)
             if variant == "beta_swapped":
                 new = (1 - beta2) * old + beta2 * sq
             else:
@@ -159,13 +159,14 @@ EPS_INSIDE = ("epsilon is inside the square root",
               "differ clearly.",
               "Take the square root of the second moment first, then add epsilon.")
 NOT_SQUARED = ("your second moment is not squared",
-               "s averages the gradient itself instead of the squared gradient, so it can turn "
-               "negative and the square root fails or gives nan.",
+               "s averages the gradient itself (or its absolute value) instead of the squared "
+               "gradient; a plain gradient can even make s negative and the root nan.",
                "s tracks the average of grad ** 2 (element-wise square).")
 
 RMSPROP = [
     Mistake("eps_inside_sqrt", *EPS_INSIDE, fn=_rmsprop("eps_inside")),
     Mistake("not_squared", *NOT_SQUARED, fn=_rmsprop("not_squared")),
+    Mistake("not_squared", *NOT_SQUARED, fn=_rmsprop("abs")),
     Mistake("no_sqrt", "you divide by s instead of its square root",
             "The step is grad / (s + epsilon): the square root is missing.",
             "RMSprop divides by the root of the mean square.", _rmsprop("no_sqrt")),
@@ -195,7 +196,7 @@ def _adam(variant=None):
             for k, dk in _keys(parameters, variant == "stop_early"):
                 g = grads[dk]
                 v[dk] = b1 * v[dk] + (1 - b1) * g
-                sq = g if variant == "not_squared" else g ** 2
+                sq = {"not_squared": g, "abs": np.abs(g)}.get(variant, g ** 2)
                 s[dk] = b2 * s[dk] + (1 - b2) * sq
                 if variant in ("no_bias_correction", "no_bias_correction_v"):
                     vc[dk] = v[dk]
@@ -251,6 +252,7 @@ ADAM = [
             "Watch the parentheses: only beta is raised to the power t.",
             _adam("power_misplaced")),
     Mistake("not_squared", *NOT_SQUARED, fn=_adam("not_squared")),
+    Mistake("not_squared", *NOT_SQUARED, fn=_adam("abs")),
     Mistake("step_with_grad", "you step with the raw gradient instead of the first moment",
             "The moments are right but the numerator of the step is the gradient itself.",
             "The step's numerator is v_corrected.", _adam("step_with_grad")),
@@ -383,8 +385,6 @@ def _schedule(variant):
             k = epoch_num / time_interval
         elif variant == "precedence":
             return learning_rate0 / (1 + decay_rate) * math.floor(epoch_num / time_interval)
-        elif variant == "exact_multiples_previous":
-            raise ValueError(variant)
         else:
             raise ValueError(variant)
         return learning_rate0 / (1 + decay_rate * k)
