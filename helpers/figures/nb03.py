@@ -1,0 +1,116 @@
+"""Concept figures of notebook 03, momentum.
+
+Regenerate with ``python -m helpers.figures --only 03_ewma_memory.png`` (or all figures).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers import plots, surfaces
+from helpers.figures import figure
+
+BETAS = (0.5, 0.9, 0.98)
+BETA_COLORS = ("#56B4E9", "#D55E00", "#332288")
+
+
+def ewma(values, beta):
+    """The exponentially weighted average of a 1-D sequence, starting from 0 (no correction).
+
+    values : ndarray of shape (n,); beta : float in [0, 1). Returns ndarray of shape (n,).
+    """
+    average, out = 0.0, np.empty(len(values))
+    for t, value in enumerate(values):
+        average = beta * average + (1 - beta) * value
+        out[t] = average
+    return out
+
+
+@figure("03_ewma_memory.png")
+def ewma_memory():
+    """How much an average with beta still remembers of a value k steps old."""
+    fig, (left, right) = plots.figure(ncols=2)
+    ks = np.arange(0, 151)
+    for beta, color in zip(BETAS, BETA_COLORS, strict=True):
+        horizon = 1 / (1 - beta)
+        left.plot(ks, beta**ks, color=color, label=f"$\\beta$ = {beta}")
+        left.plot([horizon], [beta**horizon], "o", color=color, markersize=7)
+        right.plot(ks, (1 - beta) * beta**ks, color=color,
+                   label=f"$\\beta$ = {beta}: about {horizon:.0f} steps")
+    left.axhline(np.exp(-1), color="#555555", linestyle=":", linewidth=1.0)
+    left.text(150, np.exp(-1) + 0.02, "$1/e \\approx 0.37$", ha="right", va="bottom",
+              fontsize=10)
+    left.set_xlabel("age $k$ of a value (steps ago)")
+    left.set_ylabel("$\\beta^k$")
+    left.set_title("$\\beta^k$ falls to $1/e$ after about $1/(1-\\beta)$ steps (dots)")
+    left.legend()
+    right.set_xlabel("age $k$ of a value (steps ago)")
+    right.set_ylabel("weight $(1-\\beta)\\,\\beta^k$")
+    right.set_yscale("log")
+    right.set_ylim(1e-4, 1)
+    right.set_title("The weight each past value gets in $v_t$")
+    right.legend()
+    return fig
+
+
+def noisy_signal(n=200, seed=0):
+    """A slow wave plus noise: the kind of sequence gradients of one weight look like."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 2.0 + np.sin(2 * np.pi * t / 120) + rng.normal(0.0, 0.6, size=n)
+
+
+@figure("03_ewma_noisy.png")
+def ewma_noisy():
+    """A noisy signal smoothed with several beta, and the bias of the first steps."""
+    fig, (left, right) = plots.figure(ncols=2)
+    signal = noisy_signal()
+    steps = np.arange(1, signal.size + 1)
+    for ax in (left, right):
+        ax.plot(steps, signal, ".", color="#9A9A9A", markersize=3.5, label="noisy values")
+        for beta, color in zip(BETAS, BETA_COLORS, strict=True):
+            ax.plot(steps, ewma(signal, beta), color=color, label=f"$\\beta$ = {beta}")
+        ax.set_xlabel("step $t$")
+    left.set_ylabel("value")
+    left.set_ylim(-0.5, 5.2)
+    left.set_title("Larger $\\beta$: smoother, but later")
+    left.legend(loc="upper center", ncols=4, fontsize=9)
+    right.set_xlim(0.5, 30)
+    right.set_ylim(-0.2, 4.5)
+    right.set_title("The first steps: starting from $v_0 = 0$ biases $v_t$ low")
+    right.legend(loc="lower right")
+    return fig
+
+
+def _path(rule, surface, learning_rate, num_steps, beta):
+    point = np.array(surface.start, dtype=float)
+    velocity = np.zeros(2)
+    path = [point.copy()]
+    for _ in range(num_steps):
+        gradient = surface.grad(point)
+        if rule == "gd":
+            point = point - learning_rate * gradient
+        else:
+            velocity = beta * velocity + (1 - beta) * gradient
+            point = point - learning_rate * velocity
+        path.append(point.copy())
+        outside_x = not surface.xlim[0] <= point[0] <= surface.xlim[1]
+        if outside_x or not surface.ylim[0] <= point[1] <= surface.ylim[1]:
+            break  # diverging: one point outside the drawn box is enough to see it
+    return np.array(path)
+
+
+@figure("03_momentum_bowl.png")
+def momentum_on_the_bowl():
+    """Plain GD and momentum (beta 0.9) from the same start with the same learning rate."""
+    bowl = surfaces.bowl()
+    fig, axes = plots.figure(ncols=2)
+    titles = {0.09: "learning rate 0.09: GD zig-zags, momentum swings",
+              0.11: "learning rate 0.11 > 2/20: GD diverges"}
+    for ax, (learning_rate, title) in zip(axes, titles.items(), strict=True):
+        paths = {f"gd, lr {learning_rate}": _path("gd", bowl, learning_rate, 60, 0.0),
+                 f"momentum 0.9, lr {learning_rate}": _path("momentum", bowl, learning_rate,
+                                                            60, 0.9)}
+        plots.plot_trajectories(bowl, paths, ax=ax, legend_loc="lower right",
+                                title=title)
+    return fig
