@@ -1,0 +1,469 @@
+"""``python -m autograder grade``: nbgrader autograde of a whole class, in parallel shards.
+
+Reads ``<course>/submitted/<student>/<assignment>/`` (default course: ``autograder/``), grades every
+submission with real nbgrader in a sandboxed kernel (see :mod:`autograder.grading_shard` and
+:mod:`autograder.grading_sandbox`), settles every graded function on the out-of-process check,
+merges the shards into ``<course>/gradebook.db``, writes the feedback to
+``<course>/feedback/<student>/<assignment>/``, exports ``<course>/grades.csv`` with nbgrader's CSV
+export and ``<course>/flags.csv``, and prints a summary.
+
+Modes:
+  grade                      everything: shards in parallel (--jobs, default: the cores), merge
+  grade --shard I/N          only shard I of N (1-based; students split round-robin), no merge
+  grade --merge-only         only merge the shards' records, export and summarise
+
+The instructor guide (docs/INSTRUCTORS.md) describes the cycle, the isolation and the limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
+from autograder import grading_sandbox as sandbox
+from autograder.grading_shard import (
+    COURSE_ID,
+    Options,
+    load_record,
+    masters_digest,
+    record_dir,
+    run_shard,
+    template_dir,
+)
+
+FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
+
+
+def course_assignments(source: Path = SOURCE_DIR) -> list[str]:
+    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def nbgrader_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    # The course's own packages first, whatever the current folder (an editable install made
+    # before autograder/__init__.py existed maps autograder to a namespace package).
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_DIR), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep)
+    return env
+
+
+def course_cell_timeout() -> int:
+    """``Execute.timeout`` from the course's nbgrader_config.py (30 s by default)."""
+    try:
+        from traitlets.config.loader import PyFileConfigLoader
+        config = PyFileConfigLoader("nbgrader_config.py", str(COURSE_DIR)).load_config()
+        return int(config.Execute.timeout) if "timeout" in config.Execute else 30
+    except Exception:  # noqa: BLE001 - fall back to the documented default
+        return 30
+
+
+# ---------------------------------------------------------------------------------------------
+# Template: masters, released notebooks and a gradebook with the assignments, built once.
+
+
+def ensure_template(options: Options, source: Path = SOURCE_DIR) -> Path:
+    """Build ``<work>/template`` (under a lock, so parallel shard jobs can all call it)."""
+    options.work.mkdir(parents=True, exist_ok=True)
+    target = template_dir(options)
+    digest = masters_digest(source)
+    with open(options.work / "template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = target / "digest.txt"
+        if marker.is_file() and marker.read_text(encoding="utf-8").strip() == digest:
+            return target
+        build = Path(tempfile.mkdtemp(prefix="template-", dir=options.work))
+        shutil.copytree(source, build / "source",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copyfile(COURSE_DIR / "nbgrader_config.py", build / "nbgrader_config.py")
+        command = [sys.executable, "-m", "autograder.grading", "_template", str(build)]
+        result = subprocess.run(command, capture_output=True, text=True, env=nbgrader_env(),
+                                cwd=build)
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout}\n"
+                               f"{result.stderr}")
+        (build / "digest.txt").write_text(digest, encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        build.rename(target)
+    return target
+
+
+def _build_template(root: Path) -> int:
+    """In a fresh process: nbgrader generate_assignment for every master (NbGraderAPI)."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    config.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    for name in course_assignments(root / "source"):
+        result = api.generate_assignment(name, force=True, create=True)
+        if not result.get("success"):
+            print(result.get("log", ""), result.get("error", ""), file=sys.stderr)
+            return 1
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is graded.
+
+
+def list_submissions(course: Path, assignments: list[str], students: list[str] | None = None
+                     ) -> list[tuple[str, str]]:
+    submitted = course / "submitted"
+    if not submitted.is_dir():
+        return []
+    pairs = []
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        if students and student_dir.name not in students:
+            continue
+        for assignment in assignments:
+            if (student_dir / assignment).is_dir():
+                pairs.append((student_dir.name, assignment))
+    return pairs
+
+
+def shard_of(pairs: list[tuple[str, str]], index: int, count: int) -> list[tuple[str, str]]:
+    """Shard ``index`` (1-based) of ``count``: students split round-robin, whole students."""
+    students = sorted({s for s, _ in pairs})
+    mine = set(students[index - 1::count])
+    return [pair for pair in pairs if pair[0] in mine]
+
+
+# ---------------------------------------------------------------------------------------------
+# Merge, export, summary.
+
+
+def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
+    """Records -> a fresh course gradebook (students kept), feedback/ and autograded/ copies."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course = options.course
+    template = template_dir(options)
+    gradebook = course / "gradebook.db"
+    building = options.work / "gradebook.building.db"
+    shutil.copyfile(template / "gradebook.db", building)
+    records = []
+    with Gradebook(f"sqlite:///{building}", COURSE_ID) as new:
+        if gradebook.is_file():
+            try:
+                with Gradebook(f"sqlite:///{gradebook}", COURSE_ID) as old:
+                    for student in old.students:
+                        new.update_or_create_student(
+                            student.id, first_name=student.first_name,
+                            last_name=student.last_name, email=student.email,
+                            lms_user_id=student.lms_user_id)
+            except Exception:  # noqa: BLE001 - an unreadable old gradebook is replaced
+                pass
+        for student, assignment in pairs:
+            record = load_record(options, student, assignment)
+            if record is None:
+                continue
+            records.append(record)
+            new.update_or_create_student(student)
+            kwargs = {"timestamp": record["timestamp"]} if record.get("timestamp") else {}
+            try:
+                new.update_or_create_submission(assignment, student, **kwargs)
+            except Exception:  # noqa: BLE001 - a malformed timestamp.txt
+                new.update_or_create_submission(assignment, student)
+            for grade in record["grades"]:
+                try:
+                    row = new.find_grade(grade["grade_id"], assignment, assignment, student)
+                except MissingEntry:
+                    continue
+                row.auto_score = grade["auto_score"]
+                row.manual_score = grade["manual_score"]
+                row.extra_credit = None
+                row.needs_manual_grade = False
+            new.db.commit()
+    if gradebook.is_file():
+        shutil.copyfile(gradebook, course / "gradebook.db.bak")
+    building.replace(gradebook)
+    for record in records:
+        src = record_dir(options, record["student"], record["assignment"])
+        for kind, name, suffix in (("autograded", "autograded.ipynb", ".ipynb"),
+                                   ("feedback", "feedback.html", ".html")):
+            dest = course / kind / record["student"] / record["assignment"]
+            if (src / name).is_file():
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src / name, dest / f"{record['assignment']}{suffix}")
+    return {"records": records}
+
+
+def export(options: Options) -> Path:
+    """nbgrader's own CSV export of the course gradebook to ``<course>/grades.csv``."""
+    course = options.course
+    target = course / "grades.csv"
+    command = [sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.root={course}",
+               f"--CourseDirectory.course_id={COURSE_ID}",
+               f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
+               f"--to={target}", "--log-level=WARN"]
+    result = subprocess.run(command, capture_output=True, text=True, env=nbgrader_env(),
+                            cwd=options.work)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader export failed:\n{result.stdout}\n{result.stderr}")
+    return target
+
+
+def write_flags(options: Options, records: list[dict]) -> Path:
+    target = options.course / "flags.csv"
+    with open(target, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FLAGS_COLUMNS)
+        for record in sorted(records, key=lambda r: (r["student"], r["assignment"])):
+            for flag in record.get("flags", []):
+                writer.writerow([record["student"], record["assignment"], flag["function"],
+                                 flag["reason"]])
+    return target
+
+
+def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Path]) -> str:
+    students = sorted({r["student"] for r in records})
+    flagged = [r for r in records if r.get("flags")]
+    lines = [f"Graded {len(records)} submissions of {len(students)} students "
+             f"({graded_now} graded now, {len(records) - graded_now} unchanged since the last "
+             f"run) in {seconds:.1f} s."]
+    noted = [r for r in records if r.get("notes") or r.get("flags")]
+    if noted:
+        lines.append("Submissions with problems (each scored on what still works):")
+        for r in sorted(noted, key=lambda r: (r["student"], r["assignment"])):
+            parts = list(r.get("notes", [])) + [f"FLAG {f['function']}: {f['reason']}"
+                                                 for f in r.get("flags", [])]
+            text = "; ".join(p.replace("\n", " ") for p in parts)
+            lines.append(f"  {r['student']}/{r['assignment']}: {text[:400]}")
+    lines.append(f"Flagged submissions: {len(flagged)} (see flags.csv).")
+    lines += [f"Wrote {path}" for path in paths]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress bar.
+
+
+class Progress:
+    def __init__(self, total: int, stream=sys.stderr, enabled: bool = True):
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self.start = time.perf_counter()
+        self.last_text = ""
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last_percent = -10
+
+    def update(self, done: int) -> None:
+        if not self.enabled or self.total == 0:
+            return
+        width = 30
+        filled = int(width * done / self.total)
+        elapsed = time.perf_counter() - self.start
+        text = (f"grading [{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} "
+                f"submissions, {elapsed:.0f} s")
+        if self.tty:
+            if text != self.last_text:
+                self.stream.write("\r" + text)
+                self.stream.flush()
+        else:
+            percent = 100 * done // self.total
+            if percent >= self.last_percent + 10 or done == self.total:
+                self.stream.write(text + "\n")
+                self.stream.flush()
+                self.last_percent = percent
+        self.last_text = text
+
+    def finish(self) -> None:
+        if self.enabled and self.tty and self.last_text:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _count_lines(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                total += sum(1 for _ in handle)
+        except OSError:
+            pass
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line.
+
+
+def parse_size(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    text = text.strip().lower().removesuffix("ib").removesuffix("b")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", type=Path, default=COURSE_DIR,
+                        help="nbgrader course root holding submitted/ (default: autograder/)")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                        help="shards graded in parallel (default: the number of cores)")
+    parser.add_argument("--shard", metavar="I/N", help="grade only shard I of N, no merge")
+    parser.add_argument("--merge-only", action="store_true",
+                        help="only merge the records of earlier shard runs, export, summarise")
+    parser.add_argument("--students", nargs="+", help="only these students")
+    parser.add_argument("--assignments", nargs="+", help="only these assignments")
+    parser.add_argument("--fresh", action="store_true",
+                        help="forget earlier records: regrade everything")
+    parser.add_argument("--cell-timeout", type=int, default=None,
+                        help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
+    parser.add_argument("--memory", default="2GiB", help="memory of one grading kernel")
+    parser.add_argument("--cpu-seconds", type=int, default=300,
+                        help="CPU seconds of one grading kernel (one notebook)")
+    parser.add_argument("--sandbox-user", default=sandbox.DEFAULT_USER,
+                        help="unprivileged user the kernels run as when grading as root")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run kernels as yourself, without namespaces (limits still apply)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def make_options(args) -> Options:
+    course = args.course.resolve()
+    work = course / ".grading"
+    limits = sandbox.Limits(memory_bytes=parse_size(args.memory), cpu_seconds=args.cpu_seconds)
+    user, namespaces = None, False
+    if sandbox.is_root() and not args.no_sandbox:
+        user = sandbox.ensure_user(args.sandbox_user)
+        namespaces = sandbox.namespaces_available()
+    hide = []
+    for path in (course, COURSE_DIR, SOURCE_DIR, REPO_DIR / ".git", work):
+        text = str(Path(path).resolve())
+        if text not in hide and Path(text).exists():
+            hide.append(text)
+    return Options(course=course, work=work,
+                   cell_timeout=args.cell_timeout or course_cell_timeout(), limits=limits,
+                   user=user, namespaces=namespaces, hide=hide)
+
+
+def _options_args(args) -> list[str]:
+    out = ["--course", str(args.course.resolve()), "--memory", args.memory,
+           "--cpu-seconds", str(args.cpu_seconds), "--sandbox-user", args.sandbox_user]
+    if args.cell_timeout:
+        out += ["--cell-timeout", str(args.cell_timeout)]
+    if args.no_sandbox:
+        out.append("--no-sandbox")
+    if args.students:
+        out += ["--students", *args.students]
+    if args.assignments:
+        out += ["--assignments", *args.assignments]
+    return out
+
+
+def isolation_text(options: Options) -> str:
+    if options.user and options.namespaces:
+        return (f"kernels run as {options.user!r} in private mount/PID/network namespaces "
+                "(course, masters and gradebooks hidden)")
+    if options.user:
+        return f"kernels run as {options.user!r} (no namespaces: the course is not hidden)"
+    return "kernels run as you (not root): limits and a scratch folder only, nothing hidden"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    options = make_options(args)
+    assignments = args.assignments or course_assignments()
+    started = time.perf_counter()
+    if args.fresh and (options.work / "records").exists():
+        shutil.rmtree(options.work / "records")
+    ensure_template(options)
+    pairs = list_submissions(options.course, assignments, args.students)
+
+    if args.shard:
+        index, count = (int(x) for x in args.shard.split("/"))
+        mine = shard_of(pairs, index, count)
+        progress = options.work / "progress" / f"shard-{index}-of-{count}.log"
+        progress.parent.mkdir(parents=True, exist_ok=True)
+        graded = run_shard(options, mine, f"{index}-of-{count}", progress)
+        print(f"shard {index}/{count}: {len(mine)} submissions, {graded} graded now")
+        return 0
+
+    graded_now = 0
+    if not args.merge_only:
+        if not options.course.joinpath("submitted").is_dir():
+            print(f"nothing to grade: no {options.course / 'submitted'} folder", file=sys.stderr)
+        if not args.quiet:
+            print(f"Grading {len(pairs)} submissions; {isolation_text(options)}.",
+                  file=sys.stderr)
+        graded_now = run_parallel(args, options, pairs)
+    # The course gradebook always holds the whole class, whatever this run graded.
+    result = merge(options, list_submissions(options.course, course_assignments()))
+    records = result["records"]
+    paths = [options.course / "gradebook.db"]
+    paths.append(export(options))
+    paths.append(write_flags(options, records))
+    paths.append(options.course / "feedback")
+    print(summary(records, graded_now, time.perf_counter() - started, paths))
+    return 0
+
+
+def run_parallel(args, options: Options, pairs: list[tuple[str, str]]) -> int:
+    students = sorted({s for s, _ in pairs})
+    count = max(1, min(args.jobs, len(students)))
+    progress_dir = options.work / "progress"
+    if progress_dir.exists():
+        shutil.rmtree(progress_dir)
+    progress_dir.mkdir(parents=True)
+    bar = Progress(len(pairs), enabled=not args.quiet)
+    started = time.time()
+    logs = [progress_dir / f"shard-{i}-of-{count}.log" for i in range(1, count + 1)]
+    attempts = 0
+    while True:
+        attempts += 1
+        procs = []
+        for i in range(1, count + 1):
+            command = [sys.executable, "-m", "autograder", "grade", "--shard", f"{i}/{count}",
+                       *_options_args(args)]
+            stderr = open(progress_dir / f"shard-{i}-of-{count}.err", "a", encoding="utf-8")
+            procs.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr,
+                                           env=nbgrader_env()), stderr))
+        while any(p.poll() is None for p, _ in procs):
+            bar.update(min(len(pairs), _count_lines(logs)))
+            time.sleep(0.3)
+        for _, handle in procs:
+            handle.close()
+        bar.update(min(len(pairs), _count_lines(logs)))
+        missing = [pair for pair in pairs if load_record(options, *pair) is None]
+        if not missing or attempts >= 3:
+            break
+        # A shard died (e.g. the grader ran out of memory): run it again; finished students
+        # are skipped, a submission that keeps crashing the grader is recorded as such.
+    bar.finish()
+    return graded_since(options, pairs, started)
+
+
+def graded_since(options: Options, pairs, started: float) -> int:
+    """Submissions whose record was written after ``started`` (a time.time())."""
+    total = 0
+    for pair in pairs:
+        record_path = record_dir(options, *pair) / "record.json"
+        if record_path.is_file() and record_path.stat().st_mtime >= started:
+            total += 1
+    return total
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "_template":
+        sys.exit(_build_template(Path(sys.argv[2])))
+    sys.exit(main())

@@ -1,0 +1,397 @@
+"""The grading kernel's sandbox: where and as whom student code runs during ``autograde``.
+
+nbgrader starts one kernel per notebook through a kernelspec. Ours points at this module:
+
+``python -m autograder.grading_sandbox launch CONFIG.json CONNECTION_FILE [kernel args]``
+
+Stage 1 (as the grader) makes a private scratch folder for this kernel: ``work/`` (the
+student's non-notebook files, owned by the sandbox user) and ``lib/`` (root-owned: the kernel's
+stand-in ``autograder.checks``, the trusted verdicts of this submission, the connection file).
+Stage 2 (only as root, inside new mount + PID (+ network) namespaces made by ``unshare``) hides
+the course (masters, gradebooks, every submission, ``.git``) under empty read-only tmpfs mounts,
+gives the kernel a private ``/tmp`` with the scratch folder at ``/tmp/work``, drops to the
+unprivileged sandbox user, applies the resource limits and execs ipykernel.
+
+Without root (or without ``unshare``) the kernel still runs in the scratch folder, with the
+resource limits, but as the grader's own user and seeing the grader's files: see
+``docs/INSTRUCTORS.md``, "What is isolated".
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import pwd
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+KERNEL_NAME = "optim-grader"
+DEFAULT_USER = "optim-grader"
+
+# The kernel's stand-in for ``autograder.checks``: in-kernel verdicts are not trusted (student code
+# shares the kernel), so the kernel gets no references at all. It replays the verdict that the
+# out-of-process check already computed for this submission. Student code that tampers with it can
+# only make the in-kernel test pass where the trusted check failed: that is exactly what the
+# pipeline flags.
+SHIM_CHECKS = '''"""Grading-kernel stand-in for autograder.checks (replays the trusted verdicts)."""
+import json as _json
+import os as _os
+
+
+class CheckFailed(AssertionError):
+    """A graded function failed its checks (verdict of the out-of-process check)."""
+
+
+def _verdicts():
+    path = _os.environ.get("OPTIM_GRADER_VERDICTS", "")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return _json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def check(name, fn, hidden=False):
+    verdict = _verdicts().get(name)
+    if verdict is None:
+        raise CheckFailed(f"{name}: no verdict from the grader's check")
+    if not callable(fn):
+        raise CheckFailed(f"{name} is not a function")
+    if not verdict.get("passed"):
+        raise CheckFailed(verdict.get("feedback") or f"{name} failed its checks")
+    if not hidden:
+        print(f"{name}: all checks passed")
+'''
+
+# Runs ipykernel with a cap on the bytes of stream output a kernel may send (floods of print()).
+BOOT = '''"""Start ipykernel with a cap on stream output (the grader's kernel bootstrap)."""
+import os
+import sys
+
+
+def _cap_stream_output(budget):
+    from ipykernel import iostream
+
+    original = iostream.OutStream.write
+    state = {"left": budget, "noted": False}
+
+    def write(self, string):
+        if state["left"] <= 0:
+            if not state["noted"]:
+                state["noted"] = True
+                original(self, "\\n[output truncated by the grader]\\n")
+            return len(string)
+        state["left"] -= len(string)
+        return original(self, string[: max(0, state["left"] + len(string))])
+
+    iostream.OutStream.write = write
+
+
+if __name__ == "__main__":
+    _cap_stream_output(int(os.environ.get("OPTIM_GRADER_OUTPUT_BYTES", "1000000")))
+    from ipykernel.kernelapp import launch_new_instance
+
+    launch_new_instance()
+'''
+
+
+@dataclass
+class Limits:
+    """Resource limits of one grading kernel (all configurable from the command line)."""
+
+    memory_bytes: int = 2 * 1024**3  # address space (RLIMIT_AS)
+    cpu_seconds: int = 300  # CPU time of the whole kernel (RLIMIT_CPU); cells: wall limit
+    file_bytes: int = 64 * 1024**2  # largest file the kernel may write (RLIMIT_FSIZE)
+    processes: int = 512  # processes + threads of the sandbox user (RLIMIT_NPROC, as non-root)
+    open_files: int = 256
+    output_bytes: int = 1_000_000  # stream output kept per kernel
+    tmp_bytes: int = 256 * 1024**2  # the private /tmp (tmpfs) in namespace mode
+
+
+@dataclass
+class SandboxConfig:
+    """What stage 1 and stage 2 need; written to JSON next to the kernelspec."""
+
+    scratch_parent: str
+    inputs_dir: str  # <inputs>/<student>/<assignment>/verdicts.json, written by the shard
+    lib_dir: str  # shim autograder package + boot module
+    user: str | None = None  # None: run as the grader's user
+    namespaces: bool = False
+    network: bool = True  # False: the kernel gets its own empty network namespace (needs ipc)
+    hide: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    python: str = sys.executable
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SandboxConfig:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data["limits"] = Limits(**data.get("limits", {}))
+        return cls(**data)
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def namespaces_available() -> bool:
+    """True when this process may create mount + PID + network namespaces (root, unshare)."""
+    if not is_root() or shutil.which("unshare") is None:
+        return False
+    try:
+        result = subprocess.run(["unshare", "--mount", "--pid", "--net", "--fork", "true"],
+                                capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def ensure_user(name: str) -> str | None:
+    """The sandbox user's name, creating a system user when root and it is missing."""
+    try:
+        pwd.getpwnam(name)
+        return name
+    except KeyError:
+        pass
+    if not is_root() or shutil.which("useradd") is None:
+        return None
+    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                    "--shell", "/usr/sbin/nologin", name], capture_output=True)
+    try:
+        pwd.getpwnam(name)
+        return name
+    except KeyError:
+        return None
+
+
+def write_lib(lib_dir: Path) -> None:
+    """The kernel's importable stand-ins: ``autograder/checks.py`` and ``optim_grader_boot.py``."""
+    package = lib_dir / "autograder"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text('"""Grading-kernel stand-in package."""\n',
+                                         encoding="utf-8")
+    (package / "checks.py").write_text(SHIM_CHECKS, encoding="utf-8")
+    (lib_dir / "optim_grader_boot.py").write_text(BOOT, encoding="utf-8")
+
+
+def install_kernelspec(jupyter_dir: Path, config: SandboxConfig) -> Path:
+    """Write the kernelspec ``optim-grader`` (and the config it reads) under ``jupyter_dir``."""
+    spec_dir = jupyter_dir / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    config_path = jupyter_dir / "sandbox.json"
+    config_path.write_text(json.dumps(asdict(config), indent=1), encoding="utf-8")
+    spec = {
+        "argv": [sys.executable, "-m", "autograder.grading_sandbox", "launch", str(config_path),
+                 "{connection_file}"],
+        "display_name": "Python 3 (grading sandbox)",
+        "language": "python",
+        # The kernel may sit behind unshare: interrupt it with a message, not a signal.
+        "interrupt_mode": "message",
+        "env": {},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return spec_dir
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 1: as the grader, in the folder nbgrader chose (autograded/<student>/<assignment>).
+
+
+def _chown_tree(path: Path, uid: int, gid: int) -> None:
+    os.chown(path, uid, gid)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
+
+
+def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> None:
+    config = SandboxConfig.load(config_path)
+    here = Path.cwd()
+    student, assignment = here.parts[-2], here.parts[-1]
+    Path(config.scratch_parent).mkdir(parents=True, exist_ok=True)
+    os.chmod(config.scratch_parent, 0o711)
+    scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=config.scratch_parent))
+    work, lib = scratch / "work", scratch / "lib"
+    work.mkdir()
+    # The student's own folder, minus notebooks (the kernel gets the cells, not the files).
+    for item in here.iterdir():
+        if item.suffix == ".ipynb" or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, work / item.name, symlinks=False)
+        elif item.is_file():
+            shutil.copyfile(item, work / item.name)
+    shutil.copytree(config.lib_dir, lib)
+    verdicts = Path(config.inputs_dir) / student / assignment / "verdicts.json"
+    (lib / "verdicts.json").write_text(
+        verdicts.read_text(encoding="utf-8") if verdicts.is_file() else "{}", encoding="utf-8")
+    shutil.copyfile(connection_file, lib / "connection.json")
+    os.chmod(lib / "connection.json", 0o600)
+    if config.user and is_root():
+        record = pwd.getpwnam(config.user)
+        _chown_tree(work, record.pw_uid, record.pw_gid)
+        os.chown(lib / "connection.json", record.pw_uid, record.pw_gid)
+        os.chmod(scratch, 0o755)
+        os.chmod(lib, 0o755)
+    stage2 = [config.python, "-m", "autograder.grading_sandbox", "stage2", config_path,
+              str(scratch), *kernel_args]
+    if config.namespaces and is_root():
+        unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
+        if not config.network:
+            unshare.append("--net")
+        os.execvp("unshare", [*unshare, "--", *stage2])
+    os.execv(config.python, stage2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 2: inside the namespaces (or directly), then exec the kernel.
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 32, 4096, 16384, 1 << 18)
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                           ctypes.c_char_p]
+    result = libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                        flags, data.encode() if data else None)
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {source} on {target}: {os.strerror(errno)}")
+
+
+def _isolate_filesystem(config: SandboxConfig, scratch: Path) -> tuple[str, str]:
+    """Hide the course; return the kernel's (work folder, lib folder) as it sees them."""
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+    # Keep handles on the scratch folders: /tmp (where they may live) is about to be replaced.
+    work_fd = os.open(scratch / "work", os.O_RDONLY | os.O_DIRECTORY)
+    lib_fd = os.open(scratch / "lib", os.O_RDONLY | os.O_DIRECTORY)
+    _expose_interpreter(config)
+    size = config.limits.tmp_bytes
+    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(shared):
+            _mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    os.makedirs("/tmp/work")
+    os.makedirs("/tmp/.grader")
+    _mount(f"/proc/self/fd/{work_fd}", "/tmp/work", None, MS_BIND, None)
+    _mount(f"/proc/self/fd/{lib_fd}", "/tmp/.grader", None, MS_BIND, None)
+    _mount("none", "/tmp/.grader", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+    os.close(work_fd)
+    os.close(lib_fd)
+    for path in config.hide:
+        if os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+    return "/tmp/work", "/tmp/.grader"
+
+
+def _closed_ancestor(path: Path) -> Path | None:
+    """The topmost ancestor of ``path`` that others may not traverse (e.g. ``/root``)."""
+    for ancestor in reversed(path.parents):
+        if ancestor != Path("/") and not os.stat(ancestor).st_mode & 0o001:
+            return ancestor
+    return None
+
+
+def _expose_interpreter(config: SandboxConfig) -> None:
+    """Make the interpreter reachable for the sandbox user when it lives under a closed folder
+    (pyenv under ``/root``): an empty tmpfs replaces the closed folder in the kernel's view and
+    only the interpreter's installation is bound back into it."""
+    needed = {Path(os.path.realpath(config.python)).parent.parent, Path(sys.base_prefix),
+              Path(os.path.realpath(sys.prefix))}
+    for path in sorted(needed):
+        closed = _closed_ancestor(path)
+        if closed is None or not path.is_dir():
+            continue
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        if not os.path.ismount(closed) or os.stat(closed).st_mode & 0o001 == 0:
+            _mount("tmpfs", str(closed), "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+        inside = Path(closed) / path.relative_to(closed)
+        inside.mkdir(parents=True, exist_ok=True)
+        for parent in [inside, *inside.parents]:
+            if parent == closed.parent:
+                break
+            os.chmod(parent, 0o755)
+        _mount(f"/proc/self/fd/{fd}", str(inside), None, MS_BIND | MS_REC, None)
+        os.close(fd)
+
+
+def _drop_privileges(user: str) -> None:
+    record = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(record.pw_gid)
+    os.setuid(record.pw_uid)
+
+
+def _apply_limits(limits: Limits) -> None:
+    def cap(kind: int, value: int) -> None:
+        soft, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(kind, (value, value))
+
+    cap(resource.RLIMIT_AS, limits.memory_bytes)
+    # Soft limit: SIGXCPU kills the kernel (a dead kernel: the rest of the notebook scores 0).
+    cap(resource.RLIMIT_CPU, limits.cpu_seconds)
+    cap(resource.RLIMIT_FSIZE, limits.file_bytes)
+    cap(resource.RLIMIT_NOFILE, limits.open_files)
+    cap(resource.RLIMIT_CORE, 0)
+    if os.geteuid() != 0:
+        cap(resource.RLIMIT_NPROC, limits.processes)
+
+
+def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
+    config = SandboxConfig.load(config_path)
+    scratch = Path(scratch_arg)
+    if config.namespaces and is_root():
+        work, lib = _isolate_filesystem(config, scratch)
+    else:
+        work, lib = str(scratch / "work"), str(scratch / "lib")
+    env = {
+        "PATH": os.pathsep.join([os.path.dirname(config.python), "/usr/local/bin", "/usr/bin",
+                                 "/bin"]),
+        "HOME": work,
+        "TMPDIR": "/tmp" if config.namespaces else work,
+        "PYTHONPATH": lib,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "IPYTHONDIR": os.path.join(work, ".ipython"),
+        "MPLCONFIGDIR": os.path.join(work, ".matplotlib"),
+        "MPLBACKEND": "Agg",
+        "JUPYTER_RUNTIME_DIR": os.path.join(work, ".jupyter"),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "NBGRADER_EXECUTION": "autograde",
+        "OPTIM_GRADER_VERDICTS": os.path.join(lib, "verdicts.json"),
+        "OPTIM_GRADER_OUTPUT_BYTES": str(config.limits.output_bytes),
+        "LANG": "C.UTF-8",
+    }
+    os.chdir(work)
+    if config.user and is_root():
+        _drop_privileges(config.user)
+    _apply_limits(config.limits)
+    argv = [config.python, "-m", "optim_grader_boot", "-f",
+            os.path.join(lib, "connection.json"), *kernel_args]
+    os.execve(config.python, argv, env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 3 and argv[0] == "launch":
+        launch(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 3 and argv[0] == "stage2":
+        stage2(argv[1], argv[2], argv[3:])
+    else:
+        print("usage: python -m autograder.grading_sandbox launch|stage2 CONFIG ARG [...]",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,402 @@
+"""One shard of the class: its own nbgrader course root and gradebook, one student at a time.
+
+For each submission of each student of the shard (see :func:`grade_submission`):
+
+1. :func:`autograder.grading_submission.prepare` rebuilds it on the released notebook;
+2. :func:`autograder.grading_verdicts.trusted_verdicts` gets the out-of-process verdict of each
+   graded function;
+3. real ``nbgrader autograde`` runs it in the sandboxed kernel (``Execute.timeout`` per cell);
+4. every test cell's score is set to the trusted verdict: where nbgrader's in-kernel score differs,
+   the trusted score goes into the gradebook as nbgrader's ``manual_score`` (so nbgrader's own
+   export shows it), and an in-kernel pass over a failed check is flagged;
+5. real ``nbgrader generate_feedback`` renders the sanitised feedback notebook;
+6. a self-contained record (scores, notes, flags, the autograded notebook, the feedback HTML) is
+   written to ``<work>/records/<student>/<assignment>/``, ``record.json`` last.
+
+Records are the shard's output: the merge step reads them into the course gradebook, so the
+result does not depend on how students were split into shards, and a rerun skips every
+submission whose record matches its inputs (resume, idempotence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import grading_sandbox as sandbox
+from autograder.grading_submission import feedback_notebook, meta, prepare, write_notebook
+from autograder.grading_verdicts import NotebookUnreadable, trusted_verdicts
+
+PIPELINE_VERSION = "1"
+COURSE_ID = "optim-course"
+
+
+@dataclass
+class Options:
+    """How a run grades (shared by the orchestrator and its shards)."""
+
+    course: Path  # course root: holds submitted/, gets gradebook.db, feedback/, grades.csv
+    work: Path  # scratch of the run: template, shards, records, progress
+    cell_timeout: int = 30
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    user: str | None = None  # sandbox user (None: the grader's own)
+    namespaces: bool = False
+    hide: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Template course: masters + released notebooks + a gradebook with the assignments.
+
+
+def masters_digest(source: Path) -> str:
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    for path in sorted(source.glob("*/*.ipynb")):
+        digest.update(path.relative_to(source).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def template_dir(options: Options) -> Path:
+    return options.work / "template"
+
+
+def released_notebook(options: Options, assignment: str) -> dict:
+    path = template_dir(options) / "release" / assignment / f"{assignment}.ipynb"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def master_notebook(options: Options, assignment: str) -> dict:
+    path = template_dir(options) / "source" / assignment / f"{assignment}.ipynb"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_cells(master: dict) -> dict[str, str]:
+    """``{test grade_id: function}`` of the master's autograded test cells."""
+    solutions = {meta(c)["grade_id"] for c in master["cells"]
+                 if meta(c).get("solution") and meta(c).get("grade_id")}
+    tests = {}
+    for cell in master["cells"]:
+        grade_id = meta(cell).get("grade_id", "")
+        if meta(cell).get("grade") and not meta(cell).get("solution"):
+            function = grade_id[5:] if grade_id.startswith("test_") else grade_id
+            tests[grade_id] = function if function in solutions else grade_id
+    return tests
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and records.
+
+
+def submission_digest(folder: Path, masters: str) -> str:
+    digest = hashlib.sha256(masters.encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def record_dir(options: Options, student: str, assignment: str) -> Path:
+    return options.work / "records" / student / assignment
+
+
+def load_record(options: Options, student: str, assignment: str) -> dict | None:
+    path = record_dir(options, student, assignment) / "record.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def record_is_current(options: Options, student: str, assignment: str, digest: str) -> bool:
+    record = load_record(options, student, assignment)
+    return bool(record and record.get("digest") == digest)
+
+
+def read_timestamp(folder: Path) -> str | None:
+    path = folder / "timestamp.txt"
+    if path.is_file():
+        value = path.read_text(encoding="utf-8", errors="replace").strip()
+        return value or None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The shard.
+
+
+class Shard:
+    """An nbgrader course root of its own under ``<work>/shards/<label>``."""
+
+    def __init__(self, options: Options, label: str):
+        self.options = options
+        self.label = label
+        self.root = options.work / "shards" / label
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        os.chmod(self.root, 0o700)
+        template = template_dir(options)
+        shutil.copytree(template / "source", self.root / "source")
+        shutil.copytree(template / "release", self.root / "release")
+        shutil.copyfile(template / "gradebook.db", self.root / "gradebook.db")
+        self.inputs = self.root / "kernel_inputs"
+        self.scratch = self.root / "kernels"
+        lib = self.root / "kernel_lib"
+        sandbox.write_lib(lib)
+        config = sandbox.SandboxConfig(
+            scratch_parent=str(self.scratch), inputs_dir=str(self.inputs), lib_dir=str(lib),
+            user=options.user, namespaces=options.namespaces, hide=list(options.hide),
+            limits=options.limits)
+        sandbox.install_kernelspec(self.root / "jupyter", config)
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            [str(self.root / "jupyter"), os.environ.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)
+        self.api = self._api(autograded="autograded")
+        self.feedback_api = self._api(autograded="feedback_src")
+
+    def _api(self, autograded: str):
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config
+
+        config = Config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.course_id = COURSE_ID
+        config.CourseDirectory.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        config.CourseDirectory.autograded_directory = autograded
+        config.Execute.timeout = self.options.cell_timeout
+        config.Execute.interrupt_on_timeout = True
+        config.Execute.kernel_name = sandbox.KERNEL_NAME
+        config.Execute.startup_timeout = 60
+        config.LimitOutput.max_lines = 200
+        config.LimitOutput.max_traceback = 50
+        coursedir = CourseDirectory(config=config)
+        api = NbGraderAPI(coursedir=coursedir, config=config)
+        api.log.setLevel(logging.ERROR)
+        return api
+
+    # -----------------------------------------------------------------------------------------
+
+    def grade(self, student: str, assignment: str, digest: str) -> dict:
+        started = time.perf_counter()
+        options = self.options
+        folder = options.course / "submitted" / student / assignment
+        master = master_notebook(options, assignment)
+        released = released_notebook(options, assignment)
+        tests = test_cells(master)
+        notebook_file = f"{assignment}.ipynb"
+
+        prepared = prepare(folder, assignment, released, master)
+        target = self.root / "submitted" / student / assignment
+        if target.exists():
+            shutil.rmtree(target)
+        write_notebook(prepared.notebook, target / notebook_file)
+        timestamp = read_timestamp(folder)
+        if timestamp:
+            (target / "timestamp.txt").write_text(timestamp, encoding="utf-8")
+        notes = list(prepared.notes)
+        flags: list[dict] = []
+
+        # Trusted verdicts (the out-of-process check).
+        verdicts: dict[str, dict] = {}
+        if prepared.unreadable is None:
+            try:
+                verdicts = {name: v.to_json() for name, v in trusted_verdicts(
+                    target / notebook_file, assignment, sandbox_user=options.user).items()}
+            except NotebookUnreadable as exc:
+                notes.append(f"the check could not read the notebook: {exc}")
+            except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
+                notes.append(f"the check failed ({type(exc).__name__}: {exc}); scored 0")
+        kernel_inputs = self.inputs / student / assignment
+        kernel_inputs.mkdir(parents=True, exist_ok=True)
+        (kernel_inputs / "verdicts.json").write_text(json.dumps(verdicts), encoding="utf-8")
+
+        # Real nbgrader autograde in the sandboxed kernel.
+        kernel_started = time.perf_counter()
+        result = self.api.autograde(assignment, student, force=True, create=True)
+        kernel_seconds = time.perf_counter() - kernel_started
+        if not result.get("success"):
+            error = (result.get("error") or result.get("log") or "").strip().splitlines()
+            reason = next((line for line in reversed(error) if "Error" in line), None)
+            notes.append("the grading kernel failed" + (f" ({reason.strip()[:200]})"
+                                                        if reason else ""))
+            (self.root / "autograde-errors.log").open("a", encoding="utf-8").write(
+                f"{student}/{assignment}\n{result.get('log', '')}\n{result.get('error', '')}\n")
+        self._clean_scratch()
+
+        # Trusted scores into the shard gradebook.
+        grades = self._settle_grades(student, assignment, tests, verdicts, flags)
+
+        # Feedback: hidden tests stripped, verdicts as the test outputs, nothing else from the
+        # grading kernel.
+        fb_nb = feedback_notebook(prepared.notebook, verdicts, tests)
+        fb_dir = self.root / "feedback_src" / student / assignment
+        if fb_dir.exists():
+            shutil.rmtree(fb_dir)
+        write_notebook(fb_nb, fb_dir / notebook_file)
+        if timestamp:
+            (fb_dir / "timestamp.txt").write_text(timestamp, encoding="utf-8")
+        feedback = self.feedback_api.generate_feedback(assignment, student, force=True)
+        if not feedback.get("success"):
+            notes.append("nbgrader generate_feedback failed")
+
+        # The record.
+        out = record_dir(options, student, assignment)
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        autograded = self.root / "autograded" / student / assignment / notebook_file
+        if autograded.is_file():
+            shutil.copyfile(autograded, out / "autograded.ipynb")
+        html = self.root / "feedback" / student / assignment / f"{assignment}.html"
+        if html.is_file():
+            shutil.copyfile(html, out / "feedback.html")
+        score = sum(g["score"] for g in grades)
+        max_score = sum(g["max_score"] for g in grades)
+        record = {
+            "student": student, "assignment": assignment, "digest": digest,
+            "timestamp": timestamp, "graded_file": prepared.source_name,
+            "score": score, "max_score": max_score, "grades": grades,
+            "verdicts": verdicts, "notes": notes, "flags": flags,
+            "seconds": round(time.perf_counter() - started, 3),
+            "kernel_seconds": round(kernel_seconds, 3),
+        }
+        tmp = out / "record.json.tmp"
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        tmp.replace(out / "record.json")
+        return record
+
+    def _settle_grades(self, student, assignment, tests, verdicts, flags) -> list[dict]:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        grades = []
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", COURSE_ID) as gb:
+            try:
+                submission = gb.find_submission_notebook(assignment, assignment, student)
+                rows = list(submission.grades)
+            except MissingEntry:
+                gb.update_or_create_student(student)
+                gb.update_or_create_submission(assignment, student)
+                submission = gb.find_submission_notebook(assignment, assignment, student)
+                rows = list(submission.grades)
+            for grade in sorted(rows, key=lambda g: g.name):
+                function = tests.get(grade.name, grade.name)
+                verdict = verdicts.get(function)
+                trusted = float(verdict["score"]) if verdict else 0.0
+                trusted = min(trusted, float(grade.max_score))
+                in_kernel = grade.auto_score
+                if in_kernel is not None and float(in_kernel) > trusted:
+                    reason = ((verdict or {}).get("feedback") or "function not found").splitlines()
+                    flags.append({"function": function,
+                                  "reason": "in-kernel test passed but the out-of-process check "
+                                            f"failed: {reason[0] if reason else ''}"})
+                if in_kernel is None or float(in_kernel) != trusted:
+                    grade.manual_score = trusted
+                else:
+                    grade.manual_score = None
+                grade.extra_credit = None
+                grade.needs_manual_grade = False
+                grades.append({"grade_id": grade.name, "function": function,
+                               "max_score": float(grade.max_score),
+                               "auto_score": None if in_kernel is None else float(in_kernel),
+                               "manual_score": grade.manual_score, "score": trusted})
+            gb.db.commit()
+        return grades
+
+    def _clean_scratch(self) -> None:
+        if self.scratch.exists():
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.inputs.exists():
+            shutil.rmtree(self.inputs, ignore_errors=True)
+
+    def close(self) -> None:
+        errors = self.root / "autograde-errors.log"
+        if errors.is_file():  # keep what went wrong for the instructor
+            shutil.copyfile(errors, self.options.work / f"autograde-errors-{self.label}.log")
+        if not os.environ.get("OPTIM_GRADER_KEEP_SHARDS"):
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
+              progress_file: Path | None = None) -> int:
+    """Grade ``submissions`` (``(student, assignment)`` pairs) not already recorded.
+
+    Returns the number graded now. Appends one line per submission (graded or skipped) to
+    ``progress_file`` so the orchestrator can draw its progress bar.
+    """
+    masters = (template_dir(options) / "digest.txt").read_text(encoding="utf-8").strip()
+    shard = None
+    graded = 0
+    progress = open(progress_file, "a", encoding="utf-8") if progress_file else None
+    try:
+        for student, assignment in submissions:
+            folder = options.course / "submitted" / student / assignment
+            digest = submission_digest(folder, masters)
+            if not record_is_current(options, student, assignment, digest):
+                attempts = _bump_attempts(options, student, assignment, digest)
+                if shard is None:
+                    shard = Shard(options, label)
+                if attempts > 2:
+                    _record_crash(options, student, assignment, digest, shard)
+                else:
+                    try:
+                        shard.grade(student, assignment, digest)
+                    except Exception:  # noqa: BLE001 - one submission never stops the batch
+                        _record_crash(options, student, assignment, digest, shard,
+                                      traceback.format_exc(limit=3))
+                graded += 1
+            if progress:
+                progress.write(f"{student}/{assignment}\n")
+                progress.flush()
+    finally:
+        if progress:
+            progress.close()
+        if shard is not None:
+            shard.close()
+    return graded
+
+
+def _bump_attempts(options: Options, student: str, assignment: str, digest: str) -> int:
+    path = options.work / "attempts" / student / f"{assignment}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    count = data.get("count", 0) + 1 if data.get("digest") == digest else 1
+    path.write_text(json.dumps({"digest": digest, "count": count}), encoding="utf-8")
+    return count
+
+
+def _record_crash(options, student, assignment, digest, shard, detail: str = "") -> None:
+    """A submission that crashed the grader itself (twice): scored 0, flagged, never retried."""
+    master = master_notebook(options, assignment)
+    tests = test_cells(master)
+    grades = []
+    for cell in master["cells"]:
+        if meta(cell).get("grade") and not meta(cell).get("solution"):
+            grade_id = meta(cell)["grade_id"]
+            grades.append({"grade_id": grade_id, "function": tests.get(grade_id, grade_id),
+                           "max_score": float(meta(cell).get("points", 0)), "auto_score": None,
+                           "manual_score": 0.0, "score": 0.0})
+    reason = "this submission crashed the grader" + (f": {detail.strip().splitlines()[-1]}"
+                                                     if detail else " twice")
+    out = record_dir(options, student, assignment)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"student": student, "assignment": assignment, "digest": digest,
+              "timestamp": read_timestamp(options.course / "submitted" / student / assignment),
+              "graded_file": None, "score": 0.0,
+              "max_score": sum(g["max_score"] for g in grades), "grades": grades,
+              "verdicts": {}, "notes": [reason], "flags": [{"function": "", "reason": reason}],
+              "seconds": 0.0, "kernel_seconds": 0.0}
+    (out / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")

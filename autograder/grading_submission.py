@@ -1,0 +1,244 @@
+"""Read one student's submission of one assignment, whatever shape it is in, and rebuild it.
+
+nbgrader grades what it is given; a broken file stops it, a deleted test cell leaves "needs
+manual grade" forever (nbgrader issues 1682, 1083), a test cell with hidden tests logs a
+"checksum has changed" warning for every student (issue 1961). So before nbgrader sees a
+submission, :func:`prepare` rebuilds it on the released notebook:
+
+- every graded cell (anything with an nbgrader ``grade_id`` in the released notebook) appears
+  exactly once, in the released order, with the released metadata: solution cells carry the
+  student's code (the released stub when the student deleted the cell), locked cells carry the
+  master's source (so nbgrader sees the checksum it expects; a modified locked cell is restored
+  and noted);
+- the student's own extra cells stay where they were; duplicates of graded cells become extra cells;
+- outputs are dropped (nbgrader re-executes), the file is nbformat 4 (an older version is
+  converted), and an unreadable file becomes the released notebook (every function scores 0).
+
+:func:`feedback_notebook` makes what the student reads: hidden tests stripped from the test cells,
+each test cell's output replaced by the trusted verdict, and no other output of the grading kernel
+(so nothing the kernel printed, whatever it read, reaches the student).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
+                          re.MULTILINE | re.DOTALL)
+MAX_NOTEBOOK_BYTES = 50 * 1024**2
+
+
+def meta(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def text(cell: dict) -> str:
+    value = cell.get("source", "")
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def strip_hidden_tests(source: str) -> str:
+    return HIDDEN_BLOCK.sub("", source).rstrip("\n")
+
+
+@dataclass
+class Prepared:
+    """A submission rebuilt on the released notebook, with what was found on the way."""
+
+    notebook: dict
+    notes: list[str] = field(default_factory=list)
+    unreadable: str | None = None  # why nothing could be graded (invalid JSON, no notebook)
+    source_name: str | None = None  # the file actually graded
+
+
+def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, list[str]]:
+    """The notebook to grade in ``folder`` and notes on what else was there."""
+    notes: list[str] = []
+    expected = folder / f"{assignment}.ipynb"
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    if expected.is_file():
+        extra = [p.name for p in notebooks if p != expected]
+        if extra:
+            notes.append(f"extra notebooks ignored: {', '.join(extra)}")
+        return expected, notes
+    if len(notebooks) == 1:
+        notes.append(f"notebook named {notebooks[0].name} instead of {expected.name}: graded it")
+        return notebooks[0], notes
+    if notebooks:
+        notes.append(f"no {expected.name}; several other notebooks "
+                     f"({', '.join(p.name for p in notebooks)}): none graded")
+    else:
+        notes.append(f"no {expected.name} in the submission")
+    return None, notes
+
+
+def read_any_notebook(path: Path) -> tuple[dict | None, str | None, list[str]]:
+    """``(notebook as nbformat 4 dict, error, notes)``."""
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        return None, f"notebook larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB", []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except ValueError as exc:
+        return None, f"invalid JSON ({exc})", []
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")),
+                                                   list):
+        return None, "not a notebook (no list of cells)", []
+    notes = []
+    version = raw.get("nbformat")
+    if version != 4:
+        try:
+            node = nbformat.reads(json.dumps(raw), as_version=4)
+            raw = json.loads(nbformat.writes(node))
+            notes.append(f"nbformat {version} converted to 4")
+        except Exception as exc:  # noqa: BLE001 - any conversion failure means unreadable
+            return None, f"nbformat {version} could not be converted ({exc})", []
+    cells = [c for c in raw.get("cells", []) if isinstance(c, dict) and "cell_type" in c]
+    raw["cells"] = cells
+    return raw, None, notes
+
+
+def _clean(cell: dict) -> dict:
+    cell = copy.deepcopy(cell)
+    if cell.get("cell_type") == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
+    cell.pop("attachments", None) if cell.get("cell_type") == "code" else None
+    cell["source"] = text(cell)
+    return cell
+
+
+def _extra(cell: dict) -> dict:
+    """A student's own cell: kept, without nbgrader metadata."""
+    cell = _clean(cell)
+    metadata = dict(cell.get("metadata", {}))
+    metadata.pop("nbgrader", None)
+    cell["metadata"] = metadata
+    if cell["cell_type"] not in ("code", "markdown", "raw"):
+        cell["cell_type"] = "raw"
+    if cell["cell_type"] != "code":
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+    cell.pop("id", None)
+    return cell
+
+
+def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prepared:
+    """Rebuild the submission in ``folder`` on ``released`` (see the module docstring)."""
+    path, notes = find_notebook(folder, assignment)
+    student_nb = None
+    unreadable = None
+    if path is not None:
+        student_nb, unreadable, more = read_any_notebook(path)
+        notes += more
+    else:
+        unreadable = notes[-1]
+    if student_nb is None:
+        rebuilt = copy.deepcopy(released)
+        rebuilt["cells"] = [_clean(c) for c in rebuilt["cells"]]
+        for cell in rebuilt["cells"]:
+            if meta(cell).get("locked") and meta(cell).get("grade_id"):
+                _restore_master_source(cell, master)
+        if unreadable and unreadable not in notes:
+            notes.append(unreadable)
+        return Prepared(rebuilt, notes, unreadable or "unreadable",
+                        path.name if path else None)
+
+    anchors = [meta(c)["grade_id"] for c in released["cells"] if meta(c).get("grade_id")]
+    anchor_set = set(anchors)
+    by_id: dict[str, dict] = {}
+    extras: dict[str | None, list[dict]] = {None: []}
+    current: str | None = None
+    for cell in student_nb["cells"]:
+        grade_id = meta(cell).get("grade_id")
+        if grade_id in anchor_set and grade_id not in by_id:
+            by_id[grade_id] = cell
+            current = grade_id
+            extras.setdefault(current, [])
+            continue
+        if grade_id in anchor_set:
+            notes.append(f"cell {grade_id} duplicated: the first copy is graded")
+        extras.setdefault(current, []).append(_extra(cell))
+
+    cells = list(extras[None])
+    for template in released["cells"]:
+        grade_id = meta(template).get("grade_id")
+        if not grade_id:
+            continue
+        cell = _clean(template)
+        theirs = by_id.get(grade_id)
+        if meta(template).get("solution"):
+            if theirs is None:
+                notes.append(f"cell {grade_id} deleted: graded the released stub")
+            else:
+                cell["source"] = text(theirs)
+                if theirs.get("cell_type") != template.get("cell_type"):
+                    notes.append(f"cell {grade_id} changed to {theirs.get('cell_type')}: "
+                                 f"graded as {template.get('cell_type')}")
+        else:
+            if theirs is None and meta(template).get("grade"):
+                notes.append(f"test cell {grade_id} deleted: restored")
+            elif theirs is not None and meta(template).get("locked") and (
+                    text(theirs).strip() != text(template).strip()):
+                notes.append(f"locked cell {grade_id} modified: restored")
+            _restore_master_source(cell, master)
+        cells.append(cell)
+        cells.extend(extras.get(grade_id, []))
+    rebuilt = copy.deepcopy(released)
+    rebuilt["cells"] = cells
+    for cell in rebuilt["cells"]:
+        cell.pop("id", None)
+    rebuilt["nbformat"], rebuilt["nbformat_minor"] = 4, 4
+    return Prepared(rebuilt, notes, None, path.name)
+
+
+def _restore_master_source(cell: dict, master: dict) -> None:
+    grade_id = meta(cell).get("grade_id")
+    for source_cell in master["cells"]:
+        if meta(source_cell).get("grade_id") == grade_id:
+            cell["source"] = text(source_cell)
+            return
+
+
+def write_notebook(nb: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    node = nbformat.from_dict(nb)
+    for cell in node.cells:
+        cell.pop("id", None)
+    node.nbformat_minor = 4
+    path.write_text(nbformat.writes(node, version=4), encoding="utf-8")
+
+
+def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str]) -> dict:
+    """The notebook the student's feedback is rendered from.
+
+    ``verdicts``: ``{function: {"passed", "score", "max_score", "feedback"}}`` (trusted);
+    ``test_points``: ``{test grade_id: function}``.
+    """
+    nb = copy.deepcopy(prepared)
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        cell["outputs"] = []
+        cell["execution_count"] = None
+        grade_id = meta(cell).get("grade_id")
+        if grade_id in test_points and meta(cell).get("grade"):
+            cell["source"] = strip_hidden_tests(text(cell))
+            function = test_points[grade_id]
+            verdict = verdicts.get(function)
+            if verdict and verdict.get("passed"):
+                cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                    "text": f"{function}: all checks passed (visible and "
+                                            "hidden).\n"}]
+            else:
+                message = (verdict or {}).get("feedback") or (
+                    f"{function}: not graded (the function was not found in your notebook)")
+                cell["outputs"] = [{"output_type": "error", "ename": "CheckFailed",
+                                    "evalue": message.splitlines()[0] if message else "",
+                                    "traceback": ["CheckFailed: " + message]}]
+    return nb
