@@ -171,10 +171,13 @@ def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, st
     cases = cases_for(name)
     records, started = {}, []
     stage = None
+    cell_ran = False
     for msg in child.messages:
         if not isinstance(msg, dict):
             continue
-        if "stage" in msg:
+        if msg.get("cell_ran") is True:
+            cell_ran = True
+        elif "stage" in msg:
             stage = msg
         elif "record" in msg and isinstance(msg.get("record"), dict):
             records[str(msg.get("case"))] = msg["record"]
@@ -209,7 +212,7 @@ def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, st
         index = [c.id for c in cases].index(running.id) + 1
         where = f" during check {index} of {len(cases)} ({running.label})"
     if child.status == "timeout":
-        if running is None and not started:
+        if not cell_ran:
             return False, "failed", (
                 f"{name}: running your cell did not finish within {limits.wall_seconds:g} s.\n"
                 "  What this usually means: code outside the function runs forever (a loop "

@@ -143,9 +143,51 @@ _null = os.open(os.devnull, os.O_RDONLY)
 os.dup2(_null, 0)
 sys.stdin = open(os.devnull)
 _task = json.loads(_raw)
-_write, _dumps, _exit = os.write, json.dumps, os._exit
+_write, _exit = os.write, os._exit
+# A serializer of our own, with every builtin it needs bound now: patching json, builtins or
+# the classes' methods later cannot change what it writes.
+from json.encoder import encode_basestring_ascii as _estr
+_type, _repr_f, _repr_i, _join = type, float.__repr__, int.__repr__, "".join
+_str_t, _float_t, _int_t, _bool_t = str, float, int, bool
+_dict_t, _list_t, _tuple_t, _none_t = dict, list, tuple, type(None)
+_enumerate, _repr = enumerate, repr
+def _enc(o, out):
+    t = _type(o)
+    if t is _str_t:
+        out.append(_estr(o))
+    elif t is _bool_t:
+        out.append("true" if o else "false")
+    elif t is _none_t:
+        out.append("null")
+    elif t is _int_t:
+        out.append(_repr_i(o))
+    elif t is _float_t:
+        out.append("NaN" if o != o else "Infinity" if o == 1e999 else
+                   "-Infinity" if o == -1e999 else _repr_f(o))
+    elif t is _dict_t:
+        out.append("{")
+        first = True
+        for k, v in o.items():
+            if not first:
+                out.append(",")
+            first = False
+            out.append(_estr(k if _type(k) is _str_t else _repr(k)))
+            out.append(":")
+            _enc(v, out)
+        out.append("}")
+    elif t is _list_t or t is _tuple_t:
+        out.append("[")
+        for i, v in _enumerate(o):
+            if i:
+                out.append(",")
+            _enc(v, out)
+        out.append("]")
+    else:
+        out.append(_estr("<unserializable %s>" % t.__name__))
 def _emit(obj):
-    data = (_dumps(obj, allow_nan=True) + "\n").encode("utf-8")
+    out = []
+    _enc(obj, out)
+    data = (_join(out) + "\n").encode("utf-8")
     view = memoryview(data)
     while view:
         n = _write(_fd, view)

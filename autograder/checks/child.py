@@ -9,16 +9,19 @@ parent receives (other than by making the learner's own results wrong).
 
 Task (JSON): ``{"name": "<function>", "setup": "<import lines>", "source": "<cell source>",
 "cell": <cell index or null>}``. Messages: ``{"stage": "compile"|"cell"|"define",
-"exception": {...}}`` when the cell cannot provide the function, then ``{"case": id, "started":
-true}`` and ``{"case": id, "record": {...}}`` for each case.
+"exception": {...}}`` when the cell cannot provide the function, ``{"cell_ran": true}`` once
+the cell has run, then ``{"case": id, "started": true}`` and ``{"case": id, "record": {...}}``
+for each case.
 """
 
 from __future__ import annotations
 
+import builtins
 import linecache
+import sys
 
 from autograder.checks.cases import cases_for
-from autograder.checks.probe import describe_exception, run_case
+from autograder.checks.probe import describe_exception, prebuild, run_case, set_after_call
 
 _compile, _exec, _callable = compile, exec, callable
 
@@ -38,6 +41,22 @@ def main(task, emit):
     cases = cases_for(name)
     namespace = {"__name__": "__main__"}
     _exec(_compile(task.get("setup", ""), "<setup>", "exec"), namespace)
+    prebuild(cases)
+    saved_builtins = dict(builtins.__dict__)
+    saved_modules = {k: sys.modules[k] for k in list(sys.modules) if k.startswith("autograder")}
+    update, modules = builtins.__dict__.update, sys.modules
+
+    def restore():
+        update(saved_builtins)
+        modules.update(saved_modules)
+
+    set_after_call(restore)
+    real_emit = emit
+
+    def emit(obj):  # noqa: F811 - the same channel, after undoing patches of builtins
+        restore()
+        real_emit(obj)
+
     filename = cell_filename(name)
     source = clean_source(task["source"])
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -51,6 +70,7 @@ def main(task, emit):
     except BaseException as exc:  # noqa: BLE001
         emit({"stage": "cell", "exception": describe_exception(exc, filename)})
         return "cell"
+    emit({"cell_ran": True})
     fn = namespace.get(name)
     if not _callable(fn):
         emit({"stage": "define", "defined": sorted(k for k, v in namespace.items()

@@ -18,7 +18,8 @@ import traceback
 
 import numpy as np
 
-from autograder.checks.cases import KINDS, Case, build
+from autograder.checks.cases import KINDS, Case
+from autograder.checks.cases import build as _build
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -29,6 +30,46 @@ _float64 = np.float64
 _deepcopy = copy.deepcopy
 _isinstance = isinstance
 _type = type
+
+_ndarray_copy = np.ndarray.copy
+_dict, _list, _tuple = dict, list, tuple
+
+# Inputs built before any learner code runs (see :func:`prebuild`); fresh copies are made with
+# ndarray.copy, so a notebook that patches numpy cannot change what its function is fed.
+_templates: dict[str, dict] = {}
+
+
+def prebuild(cases) -> None:
+    """Build the inputs of ``cases`` now (call before running untrusted code)."""
+    for case in cases:
+        _templates[case.id] = _build(case)
+
+
+def _clone(obj):
+    if _type(obj) is _ndarray:
+        return _ndarray_copy(obj)
+    if _type(obj) is _dict:
+        return {k: _clone(v) for k, v in obj.items()}
+    if _type(obj) is _list:
+        return [_clone(v) for v in obj]
+    return obj
+
+
+def build(case: Case) -> dict:
+    """Fresh inputs of ``case`` (from the prebuilt template when there is one)."""
+    template = _templates.get(case.id)
+    return _clone(template) if template is not None else _build(case)
+
+
+_after_call = None
+
+
+def set_after_call(hook) -> None:
+    """Run ``hook()`` after every call of the learner's function (the child process uses it to
+    undo patches of builtins before the result is described)."""
+    global _after_call
+    _after_call = hook
+
 
 MAX_ITEMS = 400          # items kept per dict/list level
 MAX_ARRAY_SIZE = 20_000  # array entries kept
@@ -135,9 +176,15 @@ def _code_filename(fn):
 def _call(fn, args, kwargs, filename):
     """Call and catch everything (SystemExit and KeyboardInterrupt included)."""
     try:
-        return True, fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        ok = True
     except BaseException as exc:  # noqa: BLE001
-        return False, describe_exception(exc, filename)
+        ok, out = False, exc
+    if _after_call is not None:
+        _after_call()
+    if not ok:
+        return False, describe_exception(out, filename)
+    return True, out
 
 
 # ----------------------------------------------------------------------------- scenarios

@@ -1,0 +1,261 @@
+"""``python -m autograder check``: the contract (exit codes, JSON) and hostile notebooks."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import NOTEBOOKS_DIR, REPO_DIR
+from autograder.check_command import main
+from autograder.checks.reference import master, nbgrader_meta
+
+FIXTURES = Path(__file__).parent / "fixtures" / "checks"
+HOSTILE = FIXTURES / "hostile"
+GRADED = ["01_gradient_descent", "02_minibatches", "03_momentum", "04_rmsprop", "05_adam",
+          "06_learning_rate_decay"]
+FAST = ["--timeout", "3"]
+
+
+def _wrong_answers():
+    spec = importlib.util.spec_from_file_location("fixture_wrong", FIXTURES / "wrong_answers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.WRONG
+
+
+def student(assignment: str) -> dict:
+    return json.loads((NOTEBOOKS_DIR / f"{assignment}.ipynb").read_text(encoding="utf-8"))
+
+
+def fill(nb: dict, assignment: str, overrides: dict | None = None) -> dict:
+    """The student notebook with the master's solutions; ``overrides`` maps a function name to
+    replacement source, or to None to delete its cell."""
+    nb = copy.deepcopy(nb)
+    m = master(assignment)
+    overrides = overrides or {}
+    cells = []
+    for cell in nb["cells"]:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if cell.get("cell_type") == "code" and gid in m.solutions and \
+                nbgrader_meta(cell).get("solution"):
+            if gid in overrides:
+                if overrides[gid] is None:
+                    continue
+                cell["source"] = overrides[gid]
+            else:
+                cell["source"] = m.solutions[gid]
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+def write(tmp_path: Path, name: str, nb) -> Path:
+    path = tmp_path / name
+    path.write_text(nb if isinstance(nb, str) else json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def run_json(path, *extra, capsys):
+    code = main([str(path), "--json", *FAST, *extra])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else None), err
+
+
+# ----------------------------------------------------------------------------- contract
+def test_correct_notebook_passes_with_exact_json_shape(tmp_path, capsys):
+    path = write(tmp_path, "05_adam.ipynb", fill(student("05_adam"), "05_adam"))
+    code, data, err = run_json(path, capsys=capsys)
+    assert code == 0, data
+    assert list(data) == ["notebook", "score", "max_score", "functions"]
+    assert data["notebook"] == str(path)
+    assert data["score"] == 10.0 and data["max_score"] == 10.0
+    assert [f["name"] for f in data["functions"]] == ["initialize_adam",
+                                                      "update_parameters_with_adam"]
+    for f, points in zip(data["functions"], [4.0, 6.0], strict=True):
+        assert list(f) == ["name", "passed", "score", "max_score", "feedback"]
+        assert f["passed"] is True and f["score"] == points == f["max_score"]
+        assert isinstance(f["feedback"], str)
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_every_filled_notebook_passes(assignment, tmp_path, capsys):
+    path = write(tmp_path, f"{assignment}.ipynb", fill(student(assignment), assignment))
+    code, data, _ = run_json(path, capsys=capsys)
+    assert code == 0, data
+    assert data["score"] == data["max_score"] == 10.0
+
+
+def test_stubs_are_not_attempted(capsys):
+    code, data, _ = run_json(NOTEBOOKS_DIR / "05_adam.ipynb", capsys=capsys)
+    assert code == 1
+    assert data["score"] == 0.0 and data["max_score"] == 10.0
+    for f in data["functions"]:
+        assert f["passed"] is False and "not attempted yet" in f["feedback"]
+
+
+def test_wrong_answer_named_and_other_function_keeps_marks(tmp_path, capsys):
+    wrong = [s for n, m, _, s in _wrong_answers() if m == "eps_inside_sqrt" and "adam" in n][0]
+    nb = fill(student("05_adam"), "05_adam", {"update_parameters_with_adam": wrong})
+    code, data, _ = run_json(write(tmp_path, "05_adam.ipynb", nb), capsys=capsys)
+    assert code == 1
+    init, adam = data["functions"]
+    assert init["passed"] and init["score"] == 4.0
+    assert not adam["passed"] and adam["score"] == 0.0
+    assert "epsilon is inside the square root" in adam["feedback"]
+    assert "Tried:" in adam["feedback"] and "Hint:" in adam["feedback"]
+
+
+def test_points_come_from_the_master_not_the_file(tmp_path, capsys):
+    nb = fill(student("06_learning_rate_decay"), "06_learning_rate_decay")
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade"):
+            meta["points"] = 1000
+    code, data, _ = run_json(write(tmp_path, "06_learning_rate_decay.ipynb", nb),
+                             capsys=capsys)
+    assert code == 0 and data["max_score"] == 10.0
+
+
+def test_master_found_by_grade_ids_when_renamed(tmp_path, capsys):
+    nb = fill(student("04_rmsprop"), "04_rmsprop")
+    code, data, _ = run_json(write(tmp_path, "my copy.ipynb", nb), capsys=capsys)
+    assert code == 0
+    assert [f["name"] for f in data["functions"]] == ["initialize_rmsprop",
+                                                      "update_parameters_with_rmsprop"]
+
+
+def test_cell_without_metadata_found_by_its_def(tmp_path, capsys):
+    nb = fill(student("01_gradient_descent"), "01_gradient_descent")
+    for cell in nb["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == "update_parameters_with_gd":
+            cell["metadata"] = {}
+    code, data, _ = run_json(write(tmp_path, "01_gradient_descent.ipynb", nb), capsys=capsys)
+    assert code == 0 and data["score"] == 10.0
+
+
+def test_notebook_without_graded_functions(capsys):
+    code, data, _ = run_json(NOTEBOOKS_DIR / "07_comparison.ipynb", capsys=capsys)
+    assert code == 0 and data["functions"] == [] and data["max_score"] == 0.0
+
+
+def test_folder_human_report(tmp_path, capsys):
+    for a in ("03_momentum", "06_learning_rate_decay"):
+        write(tmp_path, f"{a}.ipynb", fill(student(a), a))
+    wrong = [s for n, m, _, s in _wrong_answers() if m == "round_instead_of_floor"][0]
+    write(tmp_path, "06_learning_rate_decay.ipynb",
+          fill(student("06_learning_rate_decay"), "06_learning_rate_decay",
+               {"schedule_lr_decay": wrong}))
+    code = main([str(tmp_path), *FAST])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "✓ 4/4  initialize_velocity" in out or "+ 4/4  initialize_velocity" in out
+    assert "0/6  schedule_lr_decay" in out
+    assert "you round epoch_num / time_interval" in out
+    assert "Total: 14/20" in out
+
+
+def test_folder_json(tmp_path, capsys):
+    for a in ("01_gradient_descent", "05_adam"):
+        write(tmp_path, f"{a}.ipynb", fill(student(a), a))
+    code = main([str(tmp_path), "--json", *FAST])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [n["notebook"].rsplit("/", 1)[-1] for n in data["notebooks"]] == [
+        "01_gradient_descent.ipynb", "05_adam.ipynb"]
+    assert data["score"] == data["max_score"] == 20.0
+
+
+# ----------------------------------------------------------------------------- exit 2
+@pytest.mark.parametrize("content,reason", [
+    (None, "no such file"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not a notebook"),
+    ("{not json", "not a notebook"),
+    ('{"nbformat": 4, "metadata": {}}', "not a notebook"),
+    ('{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "cells": [], "metadata": {}}',
+     "nbformat 3"),
+    ('[1, 2, 3]', "not a notebook"),
+])
+def test_unreadable_inputs_exit_2(tmp_path, content, reason):
+    path = tmp_path / "05_adam.ipynb"
+    if content is not None:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path), "--json"],
+                            capture_output=True, text=True, cwd=REPO_DIR, timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_notebook_of_another_course_exit_2(tmp_path, capsys):
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [],
+                     "execution_count": None}]}
+    code = main([str(write(tmp_path, "holiday.ipynb", nb))])
+    assert code == 2 and "not a notebook of this course" in capsys.readouterr().err
+
+
+def test_all_graded_cells_deleted_exit_2(tmp_path, capsys):
+    nb = fill(student("03_momentum"), "03_momentum",
+              {"initialize_velocity": None, "update_parameters_with_momentum": None})
+    code = main([str(write(tmp_path, "03_momentum.ipynb", nb)), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "none of the graded cells" in err
+
+
+# ----------------------------------------------------------------------------- hostile
+HOSTILE_CASES = [
+    ("infinite_loop", "did not finish within 3 s", False),
+    ("os_exit", "ended its own process", False),
+    ("output_flood", "", True),
+    ("endless_flood", "did not finish within 3 s", False),
+    ("numpy_patched", "no (1 - beta) factor", False),
+    ("fake_array", "not a numpy array", False),
+    ("syntax_error", "SyntaxError at line 2", False),
+    ("memory_hog", "ran out of memory", False),
+    ("segfault", "SIGSEGV", False),
+    ("renamed_def", "does not define a function named update_parameters_with_momentum", False),
+    ("cell_level_loop", "running your cell did not finish", False),
+]
+
+
+@pytest.mark.parametrize("fixture,expected,passes", HOSTILE_CASES,
+                         ids=[c[0] for c in HOSTILE_CASES])
+def test_hostile_notebooks(fixture, expected, passes, tmp_path, capsys):
+    source = (HOSTILE / f"{fixture}.cell").read_text(encoding="utf-8")
+    nb = fill(student("03_momentum"), "03_momentum", {"update_parameters_with_momentum": source})
+    code, data, _ = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    velocity, momentum = data["functions"]
+    assert velocity["name"] == "initialize_velocity"
+    assert velocity["passed"] and velocity["score"] == 4.0, velocity
+    assert momentum["passed"] is passes, momentum
+    assert momentum["score"] == (6.0 if passes else 0.0)
+    assert expected in momentum["feedback"], momentum["feedback"]
+    assert code == (0 if passes else 1)
+
+
+def test_missing_cell_costs_only_that_function(tmp_path, capsys):
+    nb = fill(student("03_momentum"), "03_momentum", {"initialize_velocity": None})
+    code, data, _ = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    assert code == 1
+    velocity, momentum = data["functions"]
+    assert velocity["name"] == "initialize_velocity" and velocity["score"] == 0.0
+    assert "missing" in velocity["feedback"]
+    assert momentum["passed"] and momentum["score"] == 6.0
+
+
+def test_patching_the_checks_in_the_notebook_does_not_help(tmp_path, capsys):
+    """A correct-looking notebook that patches numpy/checks but is wrong still fails, and a
+    correct one that patches numpy still passes."""
+    source = (HOSTILE / "numpy_patched.cell").read_text(encoding="utf-8").replace(
+        "beta * v[k] + grads[k]", "beta * v[k] + (1 - beta) * grads[k]")
+    nb = fill(student("03_momentum"), "03_momentum", {"update_parameters_with_momentum": source})
+    code, data, _ = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    assert code == 0, data

@@ -1,0 +1,125 @@
+"""autograder.isolation: a child process with limits that only sends plain data back."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from autograder.isolation import Limits, default_jobs, run_isolated, run_many
+
+ENTRY = "autograder.isolation:exec_entry"
+FAST = Limits(wall_seconds=3.0, memory_bytes=512 << 20, output_bytes=10_000)
+
+
+def run(source, result=None, limits=FAST):
+    return run_isolated(ENTRY, {"source": source, "result": result}, limits)
+
+
+def test_returns_value_and_messages_in_order():
+    r = run("emit({'a': 1})\nemit([1.5, 'x'])\nx = {'answer': 42}", result="x")
+    assert r.ok and r.status == "ok"
+    assert r.messages == [{"a": 1}, [1.5, "x"]]
+    assert r.value == {"answer": 42}
+    assert r.returncode == 0
+
+
+def test_prints_do_not_corrupt_the_data_channel():
+    r = run("print('{\"__return__\": 666}')\nimport sys\nsys.stderr.write('noise')\nx = 7",
+            result="x")
+    assert r.value == 7
+    assert '{"__return__": 666}' in r.stdout and "noise" in r.stderr
+
+
+def test_patching_json_and_sys_in_the_child_changes_nothing():
+    src = ("import json, sys, os\n"
+           "json.dumps = lambda *a, **k: 'garbage'\n"
+           "sys.stdout = None\n"
+           "os.write = lambda fd, data: len(data)\n"
+           "emit({'still': 'fine'})\n"
+           "x = 5\n")
+    r = run(src, result="x")
+    assert r.ok and r.value == 5 and r.messages == [{"still": "fine"}]
+
+
+def test_infinite_loop_times_out_and_keeps_earlier_messages():
+    start = time.monotonic()
+    r = run("emit('before')\nwhile True:\n    pass", limits=Limits(wall_seconds=1.0))
+    assert r.status == "timeout"
+    assert r.messages == ["before"]
+    assert "1 s" in r.reason
+    assert time.monotonic() - start < 4
+
+
+def test_memory_limit_raises_memory_error_in_the_child():
+    r = run("x = bytearray(2 * 1024 ** 3)", limits=Limits(memory_bytes=512 << 20))
+    assert r.status == "memory", r
+
+
+def test_output_flood_is_capped_and_does_not_block():
+    r = run("import sys\nfor _ in range(3000):\n    sys.stdout.write('x' * 10000)\ny = 1",
+            result="y", limits=Limits(wall_seconds=10, output_bytes=50_000))
+    assert r.ok and r.value == 1
+    assert r.truncated and len(r.stdout) + len(r.stderr) <= 50_000
+
+
+def test_endless_flood_times_out_with_bounded_output():
+    r = run("while True:\n    print('y' * 100000)", limits=Limits(wall_seconds=1.5,
+                                                                 output_bytes=100_000))
+    assert r.status == "timeout" and r.truncated
+    assert len(r.stdout) <= 100_000
+
+
+def test_os_exit_is_reported():
+    r = run("emit(1)\nimport os\nos._exit(0)")
+    assert r.status == "exited" and r.messages == [1]
+    assert "exit code 0" in r.reason
+
+
+def test_segfault_is_reported():
+    r = run("import ctypes\nctypes.string_at(0)")
+    assert r.status == "crashed"
+    assert "SIGSEGV" in r.reason
+
+
+def test_exception_in_entry_is_reported():
+    r = run("raise ValueError('bad')")
+    assert r.status == "error" and "ValueError" in r.reason
+
+
+def test_forked_grandchild_does_not_hold_the_parent():
+    start = time.monotonic()
+    r = run("import os, time\nif os.fork() == 0:\n    time.sleep(30)\nx = 3", result="x",
+            limits=Limits(wall_seconds=20))
+    assert r.ok and r.value == 3
+    assert time.monotonic() - start < 5
+
+
+def test_stdin_is_closed():
+    r = run("x = input.__name__\ntry:\n    input()\nexcept EOFError:\n    x = 'eof'", result="x")
+    assert r.value == "eof"
+
+
+def test_run_many_keeps_order_and_runs_in_parallel():
+    jobs = [(ENTRY, {"source": f"import time\ntime.sleep(0.5)\nx = {i}", "result": "x"})
+            for i in range(4)]
+    start = time.monotonic()
+    results = run_many(jobs, FAST, workers=4)
+    assert [r.value for r in results] == [0, 1, 2, 3]
+    assert time.monotonic() - start < 4 * 0.5 + 1.5
+
+
+def test_limits_from_env_and_overrides():
+    env = {"AUTOGRADER_TIMEOUT": "2.5", "AUTOGRADER_MEMORY_MB": "256",
+           "AUTOGRADER_OUTPUT_BYTES": "123"}
+    limits = Limits.from_env(env)
+    assert limits == Limits(wall_seconds=2.5, memory_bytes=256 << 20, output_bytes=123)
+    assert Limits.from_env(env, wall_seconds=4.0, output_bytes=None).wall_seconds == 4.0
+    assert Limits.from_env({}) == Limits()
+    assert default_jobs({"AUTOGRADER_JOBS": "3"}) == 3
+
+
+@pytest.mark.parametrize("entry", ["no.such.module:main", "autograder.isolation:nope"])
+def test_bad_entry_point(entry):
+    r = run_isolated(entry, {}, FAST)
+    assert r.status == "error"
