@@ -180,4 +180,4 @@ def test_exception_in_later_call_names_the_call():
             raise ValueError("boom")
         return reference(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon)
     message = str(run_all("update_parameters_with_adam", update_parameters_with_adam))
-    assert "call 2 (t = 2): ValueError: boom" in message
+    assert "on call 2 (t = 2), ValueError: boom" in message

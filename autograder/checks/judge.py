@@ -106,7 +106,7 @@ def show(desc) -> str:
         return f"a {t} of {desc.get('length')} items"
     if t == "NoneType":
         return "None (nothing was returned: is there a return statement?)"
-    return f"a {t} ({desc.get('repr', '')})"
+    return f"an object of type {t} ({desc.get('repr', '')})"
 
 
 def _shape_text(shape):
@@ -173,7 +173,8 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
             if got.get("type") in ("list", "tuple", "dict") or "value" in got \
                     or got.get("type") == "NoneType":
                 return Mismatch(where, "type", wanted, f"{show(got)}, not a numpy array")
-            return Mismatch(where, "type", wanted, f"a {got['type']} object (not a numpy array)")
+            return Mismatch(where, "type", wanted,
+                            f"an object of type {got['type']} (not a numpy array)")
         if got.get("not_numbers") or "values" not in got:
             return Mismatch(where, "not_numbers", show(exp), f"{show(got)} without usable numbers")
         if exp["shape"] != got["shape"]:
@@ -339,7 +340,7 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
             where += f": `{last['line']}`"
     got = f"{etype}: {message}{where}".strip()
     if when:
-        got = f"{when}: {got}"
+        got = f"on {when}, {got}"
     L = len(case.spec.get("layer_dims", [])) - 1 if "layer_dims" in case.spec else None
     fb = Feedback(case, f"your function raised {etype}", got=got)
     if exc.get("not_implemented"):
@@ -591,10 +592,22 @@ def judge_case(name: str, case: Case, expected: dict, got: dict,
                         hint="Return the values in the order the docstring gives.")
     prefix = f"after {when}: " if when and KINDS[name] == "update" else \
         (f"at {when}: " if when else "")
+    extent = ""
+    if m.kind == "value" and m.detail.get("size", 1) > 1:
+        n_bad, size = m.detail["n_bad"], m.detail["size"]
+        extent = (f"  (all {size} entries of {m.detail['base']} differ)" if n_bad == size
+                  else f"  ({n_bad} of the {size} entries of {m.detail['base']} differ)")
     fb = Feedback(case, "wrong result", expected=f"{prefix}{m.where} = {m.expected}"
                   if m.kind == "value" else f"{prefix}{m.where}: {m.expected}",
-                  got=f"{prefix}{m.where} = {m.got}" if m.kind == "value"
+                  got=f"{prefix}{m.where} = {m.got}{extent}" if m.kind == "value"
                   else f"{prefix}{m.where}: {m.got}")
+    if m.kind == "type" and m.got.startswith("None") and "[" not in m.where:
+        fb.what = "your function returns nothing (None)"
+        fb.mistake = "returns_none"
+        fb.meaning = ("A function without a return statement gives back None, even when it "
+                      "changed its arguments in place.")
+        fb.hint = "End the function with a return statement (see the docstring for what)."
+        return fb
     mistake, everywhere = matching_mistake(name, case, got, others)
     if mistake is not None and everywhere:
         fb.what, fb.meaning, fb.hint, fb.mistake = (mistake.title, mistake.meaning, mistake.hint,
