@@ -365,7 +365,9 @@ def save(page, panel, path: Path, timeout_s: float = 30) -> None:
 
 def screenshot_pages(page, panel, stem: Path, max_pages: int = 20) -> list[Path]:
     """Screenshots of the whole notebook, one per screenful, top to bottom: stem-p01.png, ..."""
-    scroller = panel.locator(".jp-WindowedPanel-outer, .jp-Notebook").first
+    scroller = panel.locator(".jp-WindowedPanel-outer").first  # the notebook's scroller
+    if not scroller.count():
+        scroller = panel.locator(".jp-Notebook").first
     total, view = scroller.evaluate("el => [el.scrollHeight, el.clientHeight]")
     step = max(200, view - 80)
     paths = []

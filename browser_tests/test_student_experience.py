@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 
 import nbformat
 import pytest
@@ -89,6 +90,12 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
                 problems.append(f"{where}: the check shows no pass message; it shows "
                                 f"{text.strip()[:200]!r}")
     assert not problems, f"{name}: " + "; ".join(problems)
+    # Warnings printed to stderr do not fail the run, but a learner sees them in red: report.
+    for index, cell in enumerate(saved.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                warnings.warn(f"{name} {describe(cell, index)} prints to stderr: "
+                              f"{out.get('text', '').strip()[:300]}", stacklevel=1)
 
     # Figures: every image on the page loaded, every image output of the run is on the page,
     # markdown figures (figures/...) are all there, and plotting code produced a figure.
@@ -175,7 +182,8 @@ def test_comparison_explorer_slider_redraws(lab, page, shot):
                  if re.search(r"learning|rate|beta|\blr\b", text, re.IGNORECASE)]
     slider = sliders.nth(preferred[0] if preferred else 0)
     slider.scroll_into_view_if_needed()
-    cell = panel.locator(".jp-Notebook .jp-Cell").filter(has=slider).first
+    cell = slider.locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '),"
+                          " ' jp-Cell ')][1]")
     cell.screenshot(path=str(shot(f"{label}-3-before")))
     before = figure_signature(panel)
     assert before, "the explorer shows no figure before the slider moves"
