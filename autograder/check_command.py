@@ -172,11 +172,19 @@ def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, st
     records, started = {}, []
     stage = None
     cell_ran = False
+    warning = ""
     for msg in child.messages:
         if not isinstance(msg, dict):
             continue
         if msg.get("cell_ran") is True:
             cell_ran = True
+        elif isinstance(msg.get("cell_warning"), dict):
+            exc = msg["cell_warning"]
+            lines = exc.get("learner_lines") or []
+            at = f" at line {lines[-1]['lineno']}" if lines else ""
+            warning = (f"\n  Note: after defining {name}, the rest of your cell raised "
+                       f"{exc.get('type')}{at} ({exc.get('message')}); only the function was "
+                       "graded. Keep graded cells to the function itself.")
         elif "stage" in msg:
             stage = msg
         elif "record" in msg and isinstance(msg.get("record"), dict):
@@ -200,9 +208,9 @@ def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, st
             if fb.not_attempted:
                 return False, "not_attempted", fb.text(name)
             index = [c.id for c in cases].index(fb.case.id) + 1
-            return False, "failed", fb.text(name, f"check {index} of {len(cases)}")
+            return False, "failed", fb.text(name, f"check {index} of {len(cases)}") + warning
     if len(prefix) == len(cases) and child.ok:
-        return True, "passed", f"{name}: all {len(cases)} checks passed."
+        return True, "passed", f"{name}: all {len(cases)} checks passed.{warning}"
     # The child stopped before the end: say where and why.
     running = next((c for c in cases if c.id in started and c.id not in records), None)
     if running is None and len(complete) < len(cases):

@@ -251,6 +251,16 @@ def test_missing_cell_costs_only_that_function(tmp_path, capsys):
     assert momentum["passed"] and momentum["score"] == 6.0
 
 
+def test_stray_top_level_error_after_the_def_still_grades_the_function(tmp_path, capsys):
+    m = master("06_learning_rate_decay")
+    source = m.solutions["update_lr"] + "\nprint(update_lr(learning_rate, 3, 1))\n"
+    nb = fill(student("06_learning_rate_decay"), "06_learning_rate_decay", {"update_lr": source})
+    code, data, _ = run_json(write(tmp_path, "06_learning_rate_decay.ipynb", nb), capsys=capsys)
+    assert code == 0
+    assert "NameError" in data["functions"][0]["feedback"]
+    assert "only the function was graded" in data["functions"][0]["feedback"]
+
+
 def test_patching_the_checks_in_the_notebook_does_not_help(tmp_path, capsys):
     """A correct-looking notebook that patches numpy/checks but is wrong still fails, and a
     correct one that patches numpy still passes."""

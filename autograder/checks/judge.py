@@ -409,6 +409,30 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
                      "that never ends)."
         fb.hint = "Check that every loop ends, then run the check again."
         return fb
+    if etype == "TypeError" and "can only concatenate str" in message:
+        fb.what = "a key was built by adding a number to a string"
+        fb.meaning = ("'W' + l fails when l is an int: Python does not turn numbers into text "
+                      "on its own.")
+        fb.hint = "Build keys with 'W' + str(l) or an f-string: f'W{l}'."
+        return fb
+    if etype == "TypeError" and "cannot be interpreted as an integer" in message:
+        fb.what = "range() was given a float"
+        fb.meaning = ("m / mini_batch_size (or math.floor of a numpy value) is a float, and "
+                      "range() and slices need integers.")
+        fb.hint = "Use integer division (//) or int(...) for counts and slice bounds."
+        return fb
+    if etype == "TypeError" and "unsupported operand" in message and "dict" in message:
+        fb.what = "arithmetic on a whole dictionary"
+        fb.meaning = (f"{message}: numbers and arrays can be multiplied or added, dictionaries "
+                      "cannot. The update is done entry by entry.")
+        fb.hint = "Loop over the layers (or keys) and update v[key], parameters[key], ..."
+        return fb
+    if etype == "IndexError" and "too many indices" in message:
+        fb.what = "an array was indexed with more dimensions than it has"
+        fb.meaning = (f"{message}. X and Y are 2-D (features or labels by examples); a 1-D "
+                      "array (after a reshape, or a slice like Y[0]) takes a single index.")
+        fb.hint = "Print the .shape of the arrays you index."
+        return fb
     if etype == "NameError":
         fb.what = "your function uses a name it does not define"
         fb.meaning = (f"{message}. A graded function can only use its arguments, np, and what "

@@ -74,6 +74,8 @@ def _momentum(variant=None):
             old = v[dk]
             if variant == "no_one_minus_beta":
                 new = beta * old + g
+            elif variant == "lr_in_velocity":
+                new = beta * old - learning_rate * g
             elif variant == "beta_swapped":
                 new = (1 - beta) * old + beta * g
             else:
@@ -89,6 +91,10 @@ def _momentum(variant=None):
                 step = old
             else:
                 step = v_used
+            if variant == "lr_in_velocity":
+                v[dk] = new
+                parameters[k] = parameters[k] + new
+                continue
             sign = 1.0 if variant == "wrong_sign" else -1.0
             parameters[k] = parameters[k] + sign * learning_rate * step
         return parameters, v
@@ -119,6 +125,12 @@ MOMENTUM = [
             "next call starts from a stale velocity.",
             "Write the new velocity into v[...] (or return the dictionary that holds it).",
             _momentum("not_stored")),
+    Mistake("lr_in_velocity", "the learning rate is inside your velocity",
+            "You wrote the other common form of momentum, v = beta * v - learning_rate * grad "
+            "then W + v. This course's v is an average of gradients, without the learning "
+            "rate; the two forms are not interchangeable step by step.",
+            "v = beta * v + (1 - beta) * grad, then the parameters take learning_rate * v.",
+            _momentum("lr_in_velocity")),
     Mistake("wrong_sign", *WRONG_SIGN, fn=_momentum("wrong_sign")),
     Mistake("loop_stops_early", *LOOP_EARLY, fn=_momentum("stop_early")),
 ]
@@ -212,8 +224,13 @@ def _adam(variant=None):
                     sc[dk] = s[dk] / (1 - b2 ** tt) if tt != 0 else s[dk] * np.inf
                 if variant == "corrected_stored":
                     v[dk], s[dk] = vc[dk], sc[dk]
+                if variant == "correction_betas_swapped":
+                    vc[dk] = v[dk] / (1 - b2 ** tt)
+                    sc[dk] = s[dk] / (1 - b1 ** tt)
                 num = {"step_with_grad": g, "step_with_v": v[dk]}.get(variant, vc[dk])
-                if variant == "eps_inside":
+                if variant == "step_with_s":
+                    denom = np.sqrt(s[dk]) + epsilon
+                elif variant == "eps_inside":
                     denom = np.sqrt(sc[dk] + epsilon)
                 elif variant == "no_sqrt":
                     denom = sc[dk] + epsilon
@@ -259,6 +276,14 @@ ADAM = [
     Mistake("step_with_v", "you step with v instead of v_corrected",
             "The moments and corrections are right, but the step uses the uncorrected v.",
             "The step's numerator is the corrected first moment.", _adam("step_with_v")),
+    Mistake("step_with_s", "you divide by sqrt(s) instead of sqrt(s_corrected)",
+            "The moments and corrections are right, but the step's denominator uses the "
+            "uncorrected s.", "The step's denominator is built from s_corrected.",
+            _adam("step_with_s")),
+    Mistake("correction_betas_swapped", "the bias corrections use the wrong beta",
+            "v_corrected divides by (1 - beta2 ** t) and s_corrected by (1 - beta1 ** t).",
+            "Each moment is corrected with its own beta: v with beta1, s with beta2.",
+            _adam("correction_betas_swapped")),
     Mistake("corrected_stored", "the corrected moments overwrite v and s",
             "After one call v and s hold v_corrected and s_corrected, so the next call corrects "
             "again and the moments drift (visible from the second call on).",
@@ -329,6 +354,8 @@ def _update_lr(variant):
     def update_lr(learning_rate0, epoch_num, decay_rate):
         if variant == "precedence":
             return learning_rate0 / (1 + decay_rate) * epoch_num
+        if variant == "precedence_plus":
+            return learning_rate0 / 1 + decay_rate * epoch_num
         if variant == "exponential":
             return learning_rate0 * decay_rate ** epoch_num
         if variant == "epoch_plus_one":
@@ -348,6 +375,10 @@ UPDATE_LR = [
             "You computed learning_rate0 / (1 + decay_rate) * epoch_num: Python divides first, "
             "then multiplies by epoch_num.",
             "The whole 1 + decay_rate * epoch_num is the denominator.", _update_lr("precedence")),
+    Mistake("precedence", "the parentheses are missing",
+            "You computed learning_rate0 / 1 + decay_rate * epoch_num: the division happens "
+            "first, so the rate grows with the epochs.",
+            "Put 1 + decay_rate * epoch_num in parentheses.", _update_lr("precedence_plus")),
     Mistake("multiplies", "you multiply instead of dividing",
             "The learning rate grows with the epochs.", "Decay divides learning_rate0.",
             _update_lr("multiplies")),
@@ -385,6 +416,8 @@ def _schedule(variant):
             k = epoch_num / time_interval
         elif variant == "precedence":
             return learning_rate0 / (1 + decay_rate) * math.floor(epoch_num / time_interval)
+        elif variant == "compounding":
+            return learning_rate0 / (1 + decay_rate) ** math.floor(epoch_num / time_interval)
         else:
             raise ValueError(variant)
         return learning_rate0 / (1 + decay_rate * k)
@@ -415,6 +448,11 @@ SCHEDULE_LR_DECAY = [
     Mistake("every_epoch", "this is update_lr: time_interval is not used",
             "The rate decays at every epoch rather than once per interval.",
             "Divide epoch_num by time_interval and floor it.", _schedule("every_epoch")),
+    Mistake("compounding", "the decay compounds ((1 + decay_rate) ** steps)",
+            "Each interval divides the rate again by 1 + decay_rate, so it falls geometrically; "
+            "this schedule divides once by 1 + decay_rate * steps.",
+            "The number of finished intervals multiplies decay_rate; it is not an exponent.",
+            _schedule("compounding")),
     Mistake("precedence", "the parentheses are misplaced",
             "Python computed learning_rate0 / (1 + decay_rate) and then multiplied.",
             "The whole 1 + decay_rate * floor(...) is the denominator.", _schedule("precedence")),
