@@ -48,7 +48,7 @@ def test_infinite_loop_times_out_and_keeps_earlier_messages():
     assert r.status == "timeout"
     assert r.messages == ["before"]
     assert "1 s" in r.reason
-    assert time.monotonic() - start < 4
+    assert time.monotonic() - start < 10
 
 
 def test_memory_limit_raises_memory_error_in_the_child():
@@ -92,7 +92,7 @@ def test_forked_grandchild_does_not_hold_the_parent():
     r = run("import os, time\nif os.fork() == 0:\n    time.sleep(30)\nx = 3", result="x",
             limits=Limits(wall_seconds=20))
     assert r.ok and r.value == 3
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 15  # not the grandchild's 30 s
 
 
 def test_stdin_is_closed():
@@ -101,12 +101,13 @@ def test_stdin_is_closed():
 
 
 def test_run_many_keeps_order_and_runs_in_parallel():
-    jobs = [(ENTRY, {"source": f"import time\ntime.sleep(0.5)\nx = {i}", "result": "x"})
-            for i in range(4)]
-    start = time.monotonic()
-    results = run_many(jobs, FAST, workers=4)
-    assert [r.value for r in results] == [0, 1, 2, 3]
-    assert time.monotonic() - start < 4 * 0.5 + 1.5
+    source = ("import time\nstart = time.time()\ntime.sleep(1.0)\n"
+              "x = [{i}, start, time.time()]")
+    jobs = [(ENTRY, {"source": source.format(i=i), "result": "x"}) for i in range(3)]
+    results = run_many(jobs, Limits(wall_seconds=30), workers=3)
+    assert [r.value[0] for r in results] == [0, 1, 2]
+    starts, ends = [r.value[1] for r in results], [r.value[2] for r in results]
+    assert max(starts) < min(ends)  # all three were sleeping at the same time
 
 
 def test_limits_from_env_and_overrides():

@@ -175,12 +175,12 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
                 return Mismatch(where, "type", wanted, f"{show(got)}, not a numpy array")
             return Mismatch(where, "type", wanted,
                             f"an object of type {got['type']} (not a numpy array)")
-        if got.get("not_numbers") or "values" not in got:
-            return Mismatch(where, "not_numbers", show(exp), f"{show(got)} without usable numbers")
         if exp["shape"] != got["shape"]:
             return Mismatch(where, "shape", f"shape {_shape_text(exp['shape'])}",
                             f"shape {_shape_text(got['shape'])}",
                             {"expected": exp["shape"], "got": got["shape"]})
+        if got.get("not_numbers") or "values" not in got:
+            return Mismatch(where, "not_numbers", show(exp), f"{show(got)} without usable numbers")
         if str(exp.get("dtype", "")).startswith("float") and \
                 str(got.get("dtype", "")).startswith(("int", "uint", "bool")):
             return Mismatch(where, "dtype", f"an array of floats ({exp['dtype']})",
