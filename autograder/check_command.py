@@ -371,6 +371,9 @@ def human_report(result: NotebookResult, stream) -> str:
         lines.append(f"  {mark} {pts}  {f.name}{note}")
     lines.append(f"  Score: {_num(result.score)}/{_num(result.max_score)}"
                  + ("  all passed, well done!" if result.score == result.max_score else ""))
+    if any(f.status == "not_attempted" for f in result.functions):
+        lines.append("  Next: write the functions marked (not attempted yet), run their cells, "
+                     "then check again.")
     failures = [f for f in result.functions if not f.passed and f.status != "not_attempted"]
     for f in failures:
         lines.append("")
