@@ -192,9 +192,9 @@ def _init_cases(name):
 def _minibatch_cases(name):
     plans = [  # n_x, m, size, seeds, labels, hidden, use_default_size
         (2, 148, 64, [0, 1], "index", False, False),
-        (3, 10, 4, [3, 7], "index", False, False),
+        (3, 12, 4, [3, 7], "index", False, False),
         (2, 130, 64, [2, 5], "binary", True, True),
-        (2, 12, 3, [1, 4], "index", True, False),
+        (2, 10, 3, [1, 4], "index", True, False),
         (1, 5, 8, [0, 9], "index", True, False),
     ]
     cases = []

@@ -103,7 +103,8 @@ def show(desc) -> str:
         keys = desc.get("keys", [])
         return f"a {t} with keys {', '.join(map(str, keys)) if keys else '(none)'}"
     if desc.get("sequence"):
-        return f"a {t} of {desc.get('length')} items"
+        n = desc.get("length")
+        return f"a {t} of {n} item{'' if n == 1 else 's'}"
     if t == "NoneType":
         return "None (nothing was returned: is there a return statement?)"
     return f"an object of type {t} ({desc.get('repr', '')})"
@@ -274,9 +275,10 @@ def _compare_returned(name, exp, got) -> Mismatch | None:
         return Mismatch("the returned value", "structure", f"a tuple ({', '.join(names)})",
                         show(got), {"names": names})
     if got["length"] != len(names):
+        n = got["length"]
         return Mismatch("the returned value", "structure", f"a tuple of {len(names)} "
-                        f"({', '.join(names)})", f"a {got['type']} of {got['length']} items",
-                        {"names": names})
+                        f"({', '.join(names)})", f"a {got['type']} of {n} item"
+                        f"{'' if n == 1 else 's'}", {"names": names})
     for values in (False, True):   # every structure first, then the numbers
         for i, n in enumerate(names):
             m = compare(exp["items"][i], got["items"][i], n, values)
@@ -683,6 +685,13 @@ def _keys_diagnosis(missing, extra, L, where):
                 "Optimizer state follows the gradients' names: dW1, db1, ... so that the "
                 "update functions can look up v['dW1'] next to grads['dW1'].",
                 "Name each entry 'd' + the parameter's name.", "param_keys")
+    if where == "parameters" and missing and extra and \
+            sorted(extra) == sorted("d" + k for k in missing):
+        return ("the returned values are in the wrong order",
+                "The first value you return has the state's keys (dW1, ...) where the "
+                "parameters (W1, ...) are expected.",
+                "Return the parameters first, then the state, in the order of the docstring.",
+                "swapped_returns")
     if any(layer(k) == 0 for k in extra):
         return (f"your {where} has entries for a layer 0",
                 "Layers are numbered from 1: a loop over range(L) starts at 0 and creates "

@@ -110,6 +110,14 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                                    "and they form one last, smaller batch.",
                            hint="After the loop over complete batches, add the remaining "
                                 "columns when m is not a multiple of mini_batch_size.")
+            if sizes == exp_sizes + [0]:
+                return _fb(case, "your last mini-batch is empty", mistake="empty_last",
+                           expected=f"{len(exp_sizes)} batches of sizes {_sizes(exp_sizes)}",
+                           got=f"{len(sizes)} batches, the last one with no examples",
+                           meaning=f"{m} is a multiple of {size}, so there is no smaller batch "
+                                   "at the end; an extra loop step produced an empty one.",
+                           hint="Add the last, smaller batch only when m % mini_batch_size "
+                                "is not zero.")
             if total > m:
                 meaning = ("Your batches hold more columns than X has: the last batch probably "
                            "repeats examples, or the slices overlap.")
