@@ -141,7 +141,9 @@ def test_markdown_math_is_well_formed(name):
             where = f"{name} cell {index}: {formula[:60]!r}"
             unescaped = re.sub(r"\\[{}]", "", formula)
             assert unescaped.count("{") == unescaped.count("}"), f"unbalanced braces in {where}"
-            assert formula.count(r"\left") == formula.count(r"\right"), where
+            lefts = len(re.findall(r"\\left(?![a-zA-Z])", formula))
+            rights = len(re.findall(r"\\right(?![a-zA-Z])", formula))
+            assert lefts == rights, f"unmatched \\left/\\right in {where}"
             for bad in REJECTED:
                 assert bad not in formula, f"{bad} does not render on GitHub/JupyterLab: {where}"
             begins = re.findall(r"\\begin\{(\w+\*?)\}", formula)
