@@ -43,7 +43,7 @@ from autograder.checks import cases_for, judge_records
 from autograder.checks.cases import KINDS
 from autograder.checks.judge import explain_exception
 from autograder.checks.reference import Master, assignments, cell_source, master, nbgrader_meta
-from autograder.isolation import ChildResult, Limits, default_jobs, run_many
+from autograder.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
 
 ENTRY = "autograder.checks.child:main"
 
@@ -426,7 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     paths, shown, errors = collect_paths(args.paths)
     for e in errors:
         print(e, file=sys.stderr)
-    graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
+    try:
+        graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
+    except KeyboardInterrupt:
+        kill_all()
+        print("autograder check: interrupted", file=sys.stderr)
+        return 130
     results = []
     for _shown, r in graded:
         if isinstance(r, NotGradable):

@@ -63,6 +63,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -231,6 +232,18 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+
+
+def kill_all() -> None:
+    """Kill every child still running (e.g. when the user presses Ctrl-C)."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        _kill_group(proc)
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -271,12 +284,21 @@ def run_isolated(entry: str, task, limits: Limits | None = None,
             os.close(data_w)
             return ChildResult("error", reason=f"could not start a child process: {exc}")
         os.close(data_w)
+        with _live_lock:
+            _live.add(proc)
         try:
-            proc.stdin.write(json.dumps(task).encode("utf-8"))
-            proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        return _collect(proc, data_r, limits, started)
+            try:
+                proc.stdin.write(json.dumps(task).encode("utf-8"))
+                proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+            return _collect(proc, data_r, limits, started)
+        except BaseException:
+            _kill_group(proc)
+            raise
+        finally:
+            with _live_lock:
+                _live.discard(proc)
 
 
 def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
@@ -406,7 +428,13 @@ def run_many(jobs, limits: Limits | None = None, workers: int | None = None,
         return [run_isolated(entry, task, limits, python) for entry, task in jobs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_isolated, entry, task, limits, python) for entry, task in jobs]
-        return [f.result() for f in futures]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:  # Ctrl-C: do not leave children behind
+            for f in futures:
+                f.cancel()
+            kill_all()
+            raise
 
 
 def exec_entry(task, emit):

@@ -181,3 +181,11 @@ def test_exception_in_later_call_names_the_call():
         return reference(parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon)
     message = str(run_all("update_parameters_with_adam", update_parameters_with_adam))
     assert "on call 2 (t = 2), ValueError: boom" in message
+
+
+def test_minibatch_check_leaves_the_global_random_state_alone():
+    np.random.seed(2024)
+    expected = np.random.rand(3)
+    np.random.seed(2024)
+    check("random_mini_batches", reference_function("random_mini_batches"))
+    assert np.array_equal(np.random.rand(3), expected)

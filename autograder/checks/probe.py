@@ -26,6 +26,7 @@ _generic = np.generic
 _asarray = np.asarray
 _shares_memory = np.shares_memory
 _array_equal = np.array_equal
+_get_state, _set_state = np.random.get_state, np.random.set_state
 _float64 = np.float64
 _deepcopy = copy.deepcopy
 _isinstance = isinstance
@@ -321,7 +322,12 @@ def run_case(name: str, fn, case: Case) -> dict:
         if kind == "init":
             return _run_init(name, fn, case, filename)
         if kind == "minibatches":
-            return _run_minibatches(fn, case, filename)
+            # The check reseeds np.random; give the notebook its random state back afterwards.
+            state = _get_state()
+            try:
+                return _run_minibatches(fn, case, filename)
+            finally:
+                _set_state(state)
         return _run_scalar(name, fn, case, filename)
     except BaseException as exc:  # noqa: BLE001 - never let the learner's code escape
         return {"exception": describe_exception(exc, filename)}
