@@ -14,18 +14,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
-
 import labdriver
+import pytest
 
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", labdriver.REPO / "artifacts" / "browser"))
 TIMINGS: list[tuple[str, float]] = []
 
 
 def pytest_configure(config):
-    if SHOTS.exists():
-        shutil.rmtree(SHOTS)
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):  # only this run's pictures in the folder
+        old.unlink()
 
 
 def pytest_report_header(config):

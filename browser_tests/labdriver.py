@@ -57,10 +57,14 @@ MOMENTUM_L_PLUS_1 = '''\
 def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
     L = len(parameters) // 2
     for l in range(1, L + 1):
-        v["dW" + str(l + 1)] = beta * v["dW" + str(l + 1)] + (1 - beta) * grads["dW" + str(l + 1)]
-        v["db" + str(l + 1)] = beta * v["db" + str(l + 1)] + (1 - beta) * grads["db" + str(l + 1)]
-        parameters["W" + str(l + 1)] = parameters["W" + str(l + 1)] - learning_rate * v["dW" + str(l + 1)]
-        parameters["b" + str(l + 1)] = parameters["b" + str(l + 1)] - learning_rate * v["db" + str(l + 1)]
+        v["dW" + str(l + 1)] = (beta * v["dW" + str(l + 1)]
+                                + (1 - beta) * grads["dW" + str(l + 1)])
+        v["db" + str(l + 1)] = (beta * v["db" + str(l + 1)]
+                                + (1 - beta) * grads["db" + str(l + 1)])
+        parameters["W" + str(l + 1)] = (parameters["W" + str(l + 1)]
+                                        - learning_rate * v["dW" + str(l + 1)])
+        parameters["b" + str(l + 1)] = (parameters["b" + str(l + 1)]
+                                        - learning_rate * v["db" + str(l + 1)])
     return parameters, v
 '''
 MISTAKE_NOTEBOOK = "03_momentum"
@@ -199,7 +203,7 @@ class LabServer:
         except OSError:
             return ""
 
-    def stop(self) -> None:
+    def stop(self, cleanup: bool = True) -> None:
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
@@ -210,7 +214,8 @@ class LabServer:
                 except ProcessLookupError:
                     pass
                 self.process.wait(timeout=5)
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        if cleanup:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def start_lab(timeout: float = 90.0) -> LabServer:
@@ -225,7 +230,6 @@ def start_lab(timeout: float = 90.0) -> LabServer:
         path.write_text(json.dumps(values))
     for sub in ("workspaces", "runtime", "config", "data-home"):
         (scratch / sub).mkdir()
-    port = free_port()
     token = os.urandom(16).hex()
     bindir = str(Path(sys.executable).parent)
     env = dict(os.environ)
@@ -238,32 +242,37 @@ def start_lab(timeout: float = 90.0) -> LabServer:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     })
     env.pop("NBGRADER_EXECUTION", None)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = scratch / "jupyterlab.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-    server = LabServer(root, port, token, process, log, scratch, notebooks)
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            tail = server.log_tail()
-            server.stop()
-            raise RuntimeError(f"JupyterLab exited with {process.returncode}:\n{tail}")
-        try:
-            server.api("GET", "status")
-            return server
-        except OSError:
-            if time.monotonic() > deadline:
-                tail = server.log_tail()
-                server.stop()
-                raise RuntimeError(f"JupyterLab did not answer in {timeout:.0f} s:\n{tail}")
+    failures = []
+    # A free port can be taken by another process (a kernel, say) between our probe and the
+    # server's bind: the server then exits at once (--port-retries=0) and we try another port.
+    for attempt in range(3):
+        port = free_port()
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+                   f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
+                   f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False"]
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        log = scratch / f"jupyterlab-{attempt}.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(command, cwd=root, env=env, stdout=out,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       start_new_session=True)
+        server = LabServer(root, port, token, process, log, scratch, notebooks)
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if "version" in server.api("GET", ""):  # Jupyter's own answer, not a stranger's
+                    return server
+            except Exception:  # noqa: BLE001 - not up yet, or another service on the port
+                pass
             time.sleep(0.3)
+        tail = server.log_tail()
+        server.stop(cleanup=False)
+        failures.append(f"port {port}: " + (f"no answer in {timeout:.0f} s"
+                                            if process.returncode is None else
+                                            f"exited with {process.returncode}") + f"\n{tail}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    raise RuntimeError("JupyterLab did not start:\n" + "\n".join(failures))
 
 
 # --------------------------------------------------------------------------- the page
@@ -325,7 +334,8 @@ def wait_until_done(page, panel, timeout_s: float, settle_s: float = 1.5) -> flo
         time.sleep(0.25)
 
 
-CELLS_JS = """panel => [...panel.querySelectorAll('.jp-Notebook > .jp-Cell, .jp-WindowedPanel-viewport > .jp-Cell')].map(cell => {
+CELLS_JS = """panel => [...panel.querySelectorAll(
+        '.jp-Notebook > .jp-Cell, .jp-WindowedPanel-viewport > .jp-Cell')].map(cell => {
     const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => ({
         mime: o.getAttribute('data-mime-type') || '',
         text: o.innerText || '',

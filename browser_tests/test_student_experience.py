@@ -11,10 +11,9 @@ import hashlib
 import re
 import warnings
 
+import labdriver as lab_driver
 import nbformat
 import pytest
-
-import labdriver as lab_driver
 from labdriver import (
     cells_in_page,
     is_check,
@@ -74,7 +73,7 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
     """Filled with the masters' solutions, Run All: no error, every check passes, figures show."""
     panel, saved, shown = run_all(page, lab, f"{name}.ipynb", shot, name)
     problems = []
-    for index, (cell, seen) in enumerate(zip(saved.cells, shown)):
+    for index, (cell, seen) in enumerate(zip(saved.cells, shown, strict=True)):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
         where = describe(cell, index)
@@ -130,7 +129,8 @@ def test_momentum_l_plus_1_mistake_is_named(lab, page, shot):
     index = next((i for i, c in enumerate(saved.cells)
                   if nbgrader_meta(c).get("grade_id") == test_id), None)
     assert index is not None, f"no test cell {test_id} in the notebook"
-    panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(path=str(shot(f"{label}-3-diagnosis")))
+    panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(
+        path=str(shot(f"{label}-3-diagnosis")))
     errors = error_outputs(saved.cells[index])
     assert errors, ("the l + 1 loop passed the check: "
                     f"{shown_text(shown[index]).strip()[:300]!r}")
