@@ -117,17 +117,26 @@ def find_master(path: Path, nb: dict) -> Master:
     """The master of ``nb``: same file stem as an assignment, else the one whose graded
     functions the notebook's solution cells name."""
     names = assignments()
-    if path.stem in names:
-        return master(path.stem)
     ids = {nbgrader_meta(c).get("grade_id") for c in nb["cells"]}
     defined = {name for c in nb["cells"] if c.get("cell_type") == "code"
                for name in defined_functions(cell_source(c))}
+
+    def hits(m: Master) -> int:
+        return len(set(m.functions) & ids) * 2 + len(set(m.functions) & defined)
+
+    if path.stem in names:
+        by_name = master(path.stem)
+        # The file's name wins, unless it holds none of that assignment's cells but another's
+        # (a notebook saved under the wrong name).
+        if hits(by_name) or not by_name.functions:
+            return by_name
     best, best_hits = None, 0
     for name in names:
         m = master(name)
-        hits = len(set(m.functions) & ids) * 2 + len(set(m.functions) & defined)
-        if hits > best_hits:
-            best, best_hits = m, hits
+        if hits(m) > best_hits:
+            best, best_hits = m, hits(m)
+    if best is None and path.stem in names:
+        return master(path.stem)
     if best is None:
         raise NotGradable(f"{path}: not a notebook of this course (its name matches no "
                           "assignment and it has none of the graded cells)")

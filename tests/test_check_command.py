@@ -130,6 +130,12 @@ def test_master_found_by_grade_ids_when_renamed(tmp_path, capsys):
                                                       "update_parameters_with_rmsprop"]
 
 
+def test_notebook_saved_under_another_assignments_name(tmp_path, capsys):
+    nb = fill(student("04_rmsprop"), "04_rmsprop")
+    code, data, _ = run_json(write(tmp_path, "05_adam.ipynb", nb), capsys=capsys)
+    assert code == 0 and data["functions"][0]["name"] == "initialize_rmsprop"
+
+
 def test_cell_without_metadata_found_by_its_def(tmp_path, capsys):
     nb = fill(student("01_gradient_descent"), "01_gradient_descent")
     for cell in nb["cells"]:
