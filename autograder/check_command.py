@@ -121,22 +121,23 @@ def find_master(path: Path, nb: dict) -> Master:
     defined = {name for c in nb["cells"] if c.get("cell_type") == "code"
                for name in defined_functions(cell_source(c))}
 
-    def hits(m: Master) -> int:
-        return len(set(m.functions) & ids) * 2 + len(set(m.functions) & defined)
+    def best_by(found: set) -> Master | None:
+        best, best_hits = None, 0
+        for name in names:
+            m = master(name)
+            hits = len(set(m.functions) & found)
+            if hits > best_hits:
+                best, best_hits = m, hits
+        return best
 
     if path.stem in names:
         by_name = master(path.stem)
-        # The file's name wins, unless it holds none of that assignment's cells but another's
-        # (a notebook saved under the wrong name).
-        if hits(by_name) or not by_name.functions:
+        # The file's name wins, unless it holds none of that assignment's graded cells but
+        # another assignment's (a notebook saved under the wrong name).
+        if set(by_name.functions) & ids or not by_name.functions:
             return by_name
-    best, best_hits = None, 0
-    for name in names:
-        m = master(name)
-        if hits(m) > best_hits:
-            best, best_hits = m, hits(m)
-    if best is None and path.stem in names:
-        return master(path.stem)
+        return best_by(ids) or by_name
+    best = best_by(ids) or best_by(defined)
     if best is None:
         raise NotGradable(f"{path}: not a notebook of this course (its name matches no "
                           "assignment and it has none of the graded cells)")
