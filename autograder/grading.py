@@ -159,6 +159,7 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
     building = options.work / "gradebook.building.db"
     shutil.copyfile(template / "gradebook.db", building)
     records = []
+    kept: dict[tuple[str, str, str], tuple] = {}  # instructor's manual grades of written answers
     with Gradebook(f"sqlite:///{building}", COURSE_ID) as new:
         if gradebook.is_file():
             try:
@@ -168,6 +169,7 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
                             student.id, first_name=student.first_name,
                             last_name=student.last_name, email=student.email,
                             lms_user_id=student.lms_user_id)
+                    kept = _manual_grades(old)
             except Exception:  # noqa: BLE001 - an unreadable old gradebook is replaced
                 pass
         for student, assignment in pairs:
@@ -189,7 +191,11 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
                 row.auto_score = grade["auto_score"]
                 row.manual_score = grade["manual_score"]
                 row.extra_credit = None
-                row.needs_manual_grade = False
+                row.needs_manual_grade = bool(grade.get("needs_manual_grade", False))
+                previous = kept.get((student, assignment, grade["grade_id"]))
+                if grade.get("manual") and previous is not None:
+                    row.manual_score, row.extra_credit = previous
+                    row.needs_manual_grade = False
             new.db.commit()
     if gradebook.is_file():
         shutil.copyfile(gradebook, course / "gradebook.db.bak")
@@ -203,6 +209,20 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / name, dest / f"{record['assignment']}{suffix}")
     return {"records": records}
+
+
+def _manual_grades(gb) -> dict[tuple[str, str, str], tuple]:
+    """Manual scores an instructor gave to written answers (formgrader), to carry over."""
+    from nbgrader.api import Grade, GradeCell, SolutionCell
+
+    kept = {}
+    solution_names = {c.name for c in gb.db.query(SolutionCell).all()}
+    for grade in gb.db.query(Grade).join(GradeCell).all():
+        if grade.name in solution_names and grade.manual_score is not None:
+            notebook = grade.notebook
+            kept[(notebook.student.id, notebook.assignment.name, grade.name)] = (
+                grade.manual_score, grade.extra_credit)
+    return kept
 
 
 def export(options: Options) -> Path:

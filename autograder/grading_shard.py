@@ -290,7 +290,16 @@ class Shard:
                 submission = gb.find_submission_notebook(assignment, assignment, student)
                 rows = list(submission.grades)
             for grade in sorted(rows, key=lambda g: g.name):
-                function = tests.get(grade.name, grade.name)
+                if grade.name not in tests:
+                    # Manually graded (written answers): nbgrader's own state, untouched.
+                    grades.append({"grade_id": grade.name, "function": None, "manual": True,
+                                   "max_score": float(grade.max_score),
+                                   "auto_score": grade.auto_score,
+                                   "manual_score": grade.manual_score,
+                                   "needs_manual_grade": bool(grade.needs_manual_grade),
+                                   "score": float(grade.score or 0.0)})
+                    continue
+                function = tests[grade.name]
                 verdict = verdicts.get(function)
                 trusted = float(verdict["score"]) if verdict else 0.0
                 trusted = min(trusted, float(grade.max_score))
@@ -307,6 +316,7 @@ class Shard:
                 grade.extra_credit = None
                 grade.needs_manual_grade = False
                 grades.append({"grade_id": grade.name, "function": function,
+                               "manual": False, "needs_manual_grade": False,
                                "max_score": float(grade.max_score),
                                "auto_score": None if in_kernel is None else float(in_kernel),
                                "manual_score": grade.manual_score, "score": trusted})
@@ -386,6 +396,8 @@ def _record_crash(options, student, assignment, digest, shard, detail: str = "")
     for cell in master["cells"]:
         if meta(cell).get("grade") and not meta(cell).get("solution"):
             grade_id = meta(cell)["grade_id"]
+            if grade_id not in tests:
+                continue
             grades.append({"grade_id": grade_id, "function": tests.get(grade_id, grade_id),
                            "max_score": float(meta(cell).get("points", 0)), "auto_score": None,
                            "manual_score": 0.0, "score": 0.0})

@@ -1,0 +1,186 @@
+"""``make grade`` end to end on a fixture class (tests/fixtures/class/students.py).
+
+One module-scoped run grades the whole class with real nbgrader in 2 parallel shards into a
+temporary course root (``python -m autograder grade --course TMP``); the tests then read what it
+wrote: the exact grades.csv, flags.csv, the summary, the feedback, the gradebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import REPO_DIR, assignments
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+
+FIXTURES = Path(__file__).parent / "fixtures" / "class" / "students.py"
+_spec = importlib.util.spec_from_file_location("fixture_class", FIXTURES)
+students = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(students)
+
+PY = sys.executable
+CSV_HEADER = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
+              "email", "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+def run_grade(course: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
+    return subprocess.run([PY, "-m", "autograder", "grade", "--course", str(course),
+                           "--cell-timeout", "5", "--quiet", *extra],
+                          capture_output=True, text=True, cwd=REPO_DIR, env=env, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading")
+    release = root / "release"
+    subprocess.run([PY, "-m", "autograder", "release", "--output", str(release),
+                    *students.ASSIGNMENTS], check=True, cwd=REPO_DIR, capture_output=True)
+    course = root / "course"
+    students.build_class(course, release, REPO_DIR)
+    gradebook_before = None
+    result = run_grade(course, "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"course": course, "result": result, "release": release,
+            "gradebook_before": gradebook_before}
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def max_scores() -> dict[str, float]:
+    """Points of every grade cell of each master (autograded tests and written answers)."""
+    from autograder.masters import load_master, nbgrader_meta
+    return {a: float(sum(nbgrader_meta(c).get("points", 0) for c in load_master(a)["cells"]
+                         if nbgrader_meta(c).get("grade"))) for a in assignments()}
+
+
+def test_grades_csv_is_exactly_the_expected_class(graded):
+    course = graded["course"]
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header == CSV_HEADER
+    rows = read_csv(course / "grades.csv")
+    class_students = sorted({s for s, _ in students.EXPECTED})
+    maxima = max_scores()
+    expected = {}
+    for student in class_students:
+        for assignment in assignments():
+            score, top = students.EXPECTED.get((student, assignment), (0.0, maxima[assignment]))
+            expected[(student, assignment)] = (score, top)
+    got = {(r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"]))
+           for r in rows}
+    assert got == expected
+    timestamps = {(r["student_id"], r["assignment"]): r["timestamp"] for r in rows}
+    assert timestamps[("perfect", students.GD)].startswith("2026-11-20 10:00:00")
+
+
+def test_flags_name_the_tampering_only(graded):
+    rows = read_csv(graded["course"] / "flags.csv")
+    assert {(r["student_id"], r["assignment"]) for r in rows} == students.FLAGGED
+    assert all("in-kernel test passed but the out-of-process check failed" in r["reason"]
+               for r in rows)
+
+
+def test_summary_has_a_line_for_every_broken_submission(graded):
+    out = graded["result"].stdout
+    assert "Graded 17 submissions of 15 students" in out or "of 14 students" in out
+    for student, needle in [("broken_json", "invalid JSON"), ("deleted_cell", "deleted"),
+                            ("old_nbformat", "nbformat 3"), ("renamed", "instead of"),
+                            ("perfect", "extra notebooks ignored"),
+                            ("dead_kernel", "grading kernel failed"),
+                            ("hostile_patch", "FLAG")]:
+        lines = [line for line in out.splitlines() if line.strip().startswith(student + "/")]
+        assert any(needle in line for line in lines), (student, needle, out)
+    assert "Flagged submissions: 1" in out
+
+
+def test_feedback_never_shows_hidden_tests_or_grader_output(graded):
+    course = graded["course"]
+    pages = sorted((course / "feedback").glob("*/*/*.html"))
+    assert len(pages) == len(students.EXPECTED)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in html and "hidden=True" not in html, page
+    # What the snooping cell printed (a master's path, its verdicts) stays with the instructor.
+    snoop = (course / "feedback" / "hostile_snoop" / students.GD / f"{students.GD}.html")
+    master = f"{REPO_DIR}/autograder/source/{students.GD}/{students.GD}.ipynb"
+    assert master not in snoop.read_text(encoding="utf-8")
+    lazy = (course / "feedback" / "not_attempted" / students.GD / f"{students.GD}.html")
+    assert "BEGIN SOLUTION" not in lazy.read_text(encoding="utf-8")
+    wrong = (course / "feedback" / "sign_error" / students.GD / f"{students.GD}.html")
+    assert "CheckFailed" in wrong.read_text(encoding="utf-8")
+
+
+def test_student_code_could_not_read_masters_or_write_the_gradebook(graded):
+    course = graded["course"]
+    autograded = course / "autograded" / "hostile_snoop" / students.GD / f"{students.GD}.ipynb"
+    nb = json.loads(autograded.read_text(encoding="utf-8"))
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c.get("outputs", []))
+    assert "SNOOP" in text
+    if os.geteuid() == 0:  # isolation needs root (a sandbox user and namespaces)
+        assert "READ " not in text and "WROTE " not in text, text
+        assert "OTHERS []" in text
+    # The gradebook is intact either way: it is rebuilt from the shards' records.
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "optim-course") as gb:
+        assert len(gb.students) == len({s for s, _ in students.EXPECTED})
+
+
+def test_no_checksum_warnings_and_no_manual_grading_left(graded):
+    course = graded["course"]
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "optim-course") as gb:
+        for assignment in students.ASSIGNMENTS:
+            for submission in gb.assignment_submissions(assignment):
+                assert not submission.needs_manual_grade, submission
+    errors = list((course / ".grading").glob("autograde-errors-*.log"))
+    log = "".join(p.read_text() for p in errors)
+    assert "checksum" not in log
+
+
+def test_regrading_is_idempotent_and_resumes(graded):
+    course = graded["course"]
+    before = (course / "grades.csv").read_text(encoding="utf-8")
+    again = run_grade(course, "--jobs", "2")
+    assert again.returncode == 0, again.stderr
+    assert "(0 graded now" in again.stdout
+    assert (course / "grades.csv").read_text(encoding="utf-8") == before
+    # An interrupted run: one record missing; only that submission is graded again.
+    shutil.rmtree(course / ".grading" / "records" / "sign_error")
+    resumed = run_grade(course, "--jobs", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "(1 graded now" in resumed.stdout
+    assert (course / "grades.csv").read_text(encoding="utf-8") == before
+
+
+def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(graded["course"] / "submitted", course / "submitted")
+    keep = {"perfect", "hostile_patch", "undampened"}
+    for folder in (course / "submitted").iterdir():
+        if folder.name not in keep:
+            shutil.rmtree(folder)
+    one = run_grade(course, "--jobs", "1")
+    assert one.returncode == 0, one.stderr
+    sequential = (course / "grades.csv").read_text(encoding="utf-8")
+    shutil.rmtree(course / ".grading")
+    for i in (1, 2, 3):
+        shard = run_grade(course, "--shard", f"{i}/3")
+        assert shard.returncode == 0, shard.stderr
+    merged = run_grade(course, "--merge-only")
+    assert merged.returncode == 0, merged.stderr
+    assert (course / "grades.csv").read_text(encoding="utf-8") == sequential
