@@ -34,7 +34,8 @@ PASS_LINE = re.compile(r"\bpass(ed|es)?\b", re.IGNORECASE)
 L_PLUS_1_DIAGNOSIS = re.compile(r"\bl\s*\+\s*1\b|one layer too far|off[- ]by[- ]one",
                                 re.IGNORECASE)
 PLOTTING = re.compile(r"\bplt\.|\bplot_\w*\(|\.plot\(|subplots\(|\.imshow\(|\.contourf?\(")
-MARKDOWN_FIGURE = re.compile(r"!\[[^\]]*\]\((figures/[^)\s]+)")
+MARKDOWN_FIGURE = re.compile(r"!\[[^\]]*\]\((figures/[^)\s]+)"  # ![alt](figures/x.png)
+                             r"|<img[^>]*\ssrc=[\"'](figures/[^\"']+)")  # <img src="figures/x.png">
 WIDGET_CODE = re.compile(r"\bipywidgets\b|\binteract(ive)?\b|\bwidgets\.")
 
 
@@ -85,7 +86,8 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
             panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(
                 path=str(shot(f"{name}-3-{nbgrader_meta(cell).get('grade_id', index)}")))
             text = shown_text(seen)
-            if not error_outputs(cell) and not PASS_LINE.search(text):
+            ran = cell.get("execution_count") is not None
+            if ran and not error_outputs(cell) and not PASS_LINE.search(text):
                 problems.append(f"{where}: the check shows no pass message; it shows "
                                 f"{text.strip()[:200]!r}")
     assert not problems, f"{name}: " + "; ".join(problems)
@@ -98,6 +100,10 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
 
     # Figures: every image on the page loaded, every image output of the run is on the page,
     # markdown figures (figures/...) are all there, and plotting code produced a figure.
+    referenced = [a or b for c in saved.cells if c.cell_type == "markdown"
+                  for a, b in MARKDOWN_FIGURE.findall(c.source)]
+    missing = [ref for ref in referenced if not (lab.root / ref).is_file()]
+    assert not missing, f"{name}: markdown refers to missing figures {missing}"
     images = [img for seen in shown for img in seen["imgs"]]
     broken = [img["src"] for img in images if not img["complete"] or img["width"] == 0]
     assert not broken, f"{name}: images that did not load: {broken}"
@@ -106,10 +112,6 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
     page_output_images = sum(not img["inMarkdown"] for img in images)
     assert page_output_images >= png_outputs, (
         f"{name}: {png_outputs} figure outputs, but the page shows {page_output_images}")
-    referenced = [m for c in saved.cells if c.cell_type == "markdown"
-                  for m in MARKDOWN_FIGURE.findall(c.source)]
-    missing = [ref for ref in referenced if not (lab.root / ref).is_file()]
-    assert not missing, f"{name}: markdown refers to missing figures {missing}"
     page_markdown_images = sum(img["inMarkdown"] for img in images)
     assert page_markdown_images >= len(referenced), (
         f"{name}: markdown refers to {len(referenced)} figures, the page shows "
