@@ -39,7 +39,17 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.checks import cases_for, judge_records
+# Everything the judging side needs is imported now, before any child runs: a notebook that
+# rewrites files of the course while it is being checked cannot change the judge.
+from autograder.checks import (  # noqa: F401 - some are imported only to load them now
+    _report,
+    cases_for,
+    judge_records,
+    minibatches,
+    mistakes,
+    probe,
+    reference_records,
+)
 from autograder.checks.cases import KINDS
 from autograder.checks.judge import explain_exception
 from autograder.checks.reference import Master, assignments, cell_source, master, nbgrader_meta
@@ -176,9 +186,13 @@ def _plural(n, word):
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, str, str]:
-    """(passed, status, feedback text) for one function from its child's messages."""
+def judge_child(name: str, child: ChildResult, limits: Limits,
+                expected: dict | None = None) -> tuple[bool, str, str]:
+    """(passed, status, feedback text) for one function from its child's messages;
+    ``expected`` are the reference records (computed now if not given)."""
     cases = cases_for(name)
+    if expected is None:
+        expected = reference_records(name, cases)
     records, started = {}, []
     stage = None
     cell_ran = False
@@ -213,7 +227,7 @@ def judge_child(name: str, child: ChildResult, limits: Limits) -> tuple[bool, st
             break
         prefix.append(c)
     if prefix:
-        passed, fb = judge_records(name, prefix, records)
+        passed, fb = judge_records(name, prefix, records, expected)
         if not passed:
             if fb.not_attempted:
                 return False, "not_attempted", fb.text(name)
@@ -328,6 +342,12 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
             order.append((index, fr, len(work)))
             work.append((ENTRY, task))
         plans.append((shown, result, order))
+    # The references (and the mistakes' outputs) are computed before any learner code runs.
+    expected = {}
+    for _entry, task in work:
+        name = task["name"]
+        if name not in expected:
+            expected[name] = reference_records(name, cases_for(name))
     children = run_many(work, limits, workers=jobs) if work else []
     out = []
     for shown, result, order in plans:
@@ -336,7 +356,8 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
             continue
         for _, fr, job in sorted(order, key=lambda item: item[0]):
             if job is not None:
-                passed, status, text = judge_child(fr.name, children[job], limits)
+                passed, status, text = judge_child(fr.name, children[job], limits,
+                                                   expected[fr.name])
                 fr.passed, fr.status, fr.feedback = passed, status, text
                 fr.score = fr.max_score if passed else 0.0
             result.functions.append(fr)

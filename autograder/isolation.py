@@ -41,6 +41,12 @@ How the limits work
   first on ``sys.path``, an empty temporary working directory, stdin at end-of-file, and no
   core dumps.
 
+What this is not: a security sandbox. The child runs as the same user, so deliberately
+malicious code could still read or write the user's files or signal other processes. What it
+guarantees is that ordinary and unlucky learner code (mistakes, endless loops, floods,
+monkey-patching) cannot hang, crash or fool the process that judges it; the check command also
+computes every reference before it starts any child.
+
 Configuration (defaults from COURSE_SPEC.md; environment variables override them, and
 ``python -m autograder check`` has matching flags):
 

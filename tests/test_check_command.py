@@ -296,3 +296,27 @@ def test_patching_the_checks_in_the_notebook_does_not_help(tmp_path, capsys):
     nb = fill(student("03_momentum"), "03_momentum", {"update_parameters_with_momentum": source})
     code, data, _ = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
     assert code == 0, data
+
+
+def test_rewriting_the_master_from_the_notebook_does_not_help(tmp_path, capsys, monkeypatch):
+    """References are computed before any learner code runs."""
+    import shutil
+
+    import autograder.checks as checks
+    from autograder.checks import reference
+    source_copy = tmp_path / "source"
+    shutil.copytree(reference.SOURCE_DIR, source_copy)
+    monkeypatch.setattr(reference, "SOURCE_DIR", source_copy)
+    monkeypatch.setattr(reference, "_masters", {})
+    monkeypatch.setattr(reference, "_functions", {})
+    monkeypatch.setattr(checks, "_reference_cache", {})
+    target = source_copy / "03_momentum" / "03_momentum.ipynb"
+    before = target.read_text(encoding="utf-8")
+    hostile = (HOSTILE / "rewrites_master.cell").read_text(encoding="utf-8").replace(
+        "MASTER_PATH", str(target))
+    nb = fill(student("03_momentum"), "03_momentum", {"update_parameters_with_momentum": hostile})
+    code, data, _ = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    assert target.read_text(encoding="utf-8") != before  # the child did rewrite it
+    assert code == 1
+    momentum = data["functions"][1]
+    assert not momentum["passed"] and "no (1 - beta) factor" in momentum["feedback"]

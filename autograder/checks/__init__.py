@@ -49,14 +49,19 @@ def reference_records(name: str, cases: list[Case]) -> dict[str, dict]:
     return out
 
 
-def judge_records(name: str, cases: list[Case], records: dict[str, dict]):
+def judge_records(name: str, cases: list[Case], records: dict[str, dict],
+                  expected: dict[str, dict] | None = None):
     """Judge the learner's plain ``records`` (case id -> record) on ``cases``.
 
+    ``expected`` (case id -> reference record) defaults to :func:`reference_records`; pass it
+    when the references were computed earlier (the check command computes them before any
+    learner code runs, so nothing a child does to the files on disk can change them).
     Returns ``(passed, feedback)`` where ``feedback`` is the first failure (a
     :class:`~autograder.checks.judge.Feedback`) or ``None``. A missing record counts as failed.
     """
     from autograder.checks.judge import Feedback, judge_case
-    expected = reference_records(name, cases)
+    if expected is None:
+        expected = reference_records(name, cases)
     for case in cases:
         got = records.get(case.id)
         if got is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.checks import probe
+from autograder.checks import minibatches, probe
 from autograder.checks.cases import KINDS, Case, build
 from autograder.checks.mistakes import CATALOGUE, Mistake
 
@@ -594,8 +594,7 @@ def judge_case(name: str, case: Case, expected: dict, got: dict,
     ``others`` (``{case id: (Case, learner record)}``, optional) lets the diagnosis pick,
     among mistakes that explain this case, the one that explains the other cases too."""
     if KINDS[name] == "minibatches":
-        from autograder.checks.minibatches import judge_minibatches
-        return judge_minibatches(case, expected, got)
+        return minibatches.judge_minibatches(case, expected, got)
     if "exception" in got:
         return explain_exception(name, case, got["exception"])
     m = _record_mismatch(expected, got, name)
