@@ -370,7 +370,7 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
                 fb.meaning = ("L is probably the number of entries of the dictionary (two per "
                               "layer) instead of the number of layers.")
                 fb.hint = "Each layer has a W and a b: L = len(parameters) // 2."
-            elif d == "" and name != "update_parameters_with_gd" and KINDS[name] == "update":
+            elif d == "" and KINDS[name] == "update":
                 fb.what = f"your code looks up {key!r} in a dictionary that uses 'd' keys"
                 fb.meaning = (f"Gradients and optimizer state are keyed 'd{p}{n}'; only the "
                               f"parameters are keyed '{p}{n}'.")

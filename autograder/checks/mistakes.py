@@ -160,11 +160,20 @@ def _rmsprop(variant=None):
                 denom = np.sqrt(used) + epsilon
             sign = 1.0 if variant == "wrong_sign" else -1.0
             with np.errstate(all="ignore"):
+                if variant in ("eps_in_step", "eps_in_step_plus"):
+                    side = 1.0 if variant == "eps_in_step_plus" else -1.0
+                    parameters[k] = parameters[k] - learning_rate * g / np.sqrt(used) \
+                        + side * epsilon
+                    continue
                 parameters[k] = parameters[k] + sign * learning_rate * g / denom
         return parameters, s
     return update_parameters_with_rmsprop
 
 
+EPS_IN_STEP = ("epsilon is added to the step instead of the denominator",
+               "Without parentheses around np.sqrt(...) + epsilon, Python divides first and then "
+               "adds epsilon to the whole step, so every parameter also moves by epsilon.",
+               "Put the denominator in parentheses: (np.sqrt(...) + epsilon).")
 EPS_INSIDE = ("epsilon is inside the square root",
               "You divide by sqrt(s + epsilon). This course (like PyTorch and the original "
               "papers) adds epsilon outside: sqrt(s) + epsilon. With epsilon = 0.01 the two "
@@ -177,6 +186,8 @@ NOT_SQUARED = ("your second moment is not squared",
 
 RMSPROP = [
     Mistake("eps_inside_sqrt", *EPS_INSIDE, fn=_rmsprop("eps_inside")),
+    Mistake("eps_in_step", *EPS_IN_STEP, fn=_rmsprop("eps_in_step")),
+    Mistake("eps_in_step", *EPS_IN_STEP, fn=_rmsprop("eps_in_step_plus")),
     Mistake("not_squared", *NOT_SQUARED, fn=_rmsprop("not_squared")),
     Mistake("not_squared", *NOT_SQUARED, fn=_rmsprop("abs")),
     Mistake("no_sqrt", "you divide by s instead of its square root",
@@ -224,6 +235,9 @@ def _adam(variant=None):
                     sc[dk] = s[dk] / (1 - b2 ** tt) if tt != 0 else s[dk] * np.inf
                 if variant == "corrected_stored":
                     v[dk], s[dk] = vc[dk], sc[dk]
+                if variant == "correction_precedence":
+                    vc[dk] = v[dk] / 1 - b1 ** tt
+                    sc[dk] = s[dk] / 1 - b2 ** tt
                 if variant == "correction_betas_swapped":
                     vc[dk] = v[dk] / (1 - b2 ** tt)
                     sc[dk] = s[dk] / (1 - b1 ** tt)
@@ -237,6 +251,11 @@ def _adam(variant=None):
                 else:
                     denom = np.sqrt(sc[dk]) + epsilon
                 sign = 1.0 if variant == "wrong_sign" else -1.0
+                if variant in ("eps_in_step", "eps_in_step_plus"):
+                    side = 1.0 if variant == "eps_in_step_plus" else -1.0
+                    parameters[k] = parameters[k] - learning_rate * num / np.sqrt(sc[dk]) \
+                        + side * epsilon
+                    continue
                 parameters[k] = parameters[k] + sign * learning_rate * num / denom
         return parameters, v, s, vc, sc
     return update_parameters_with_adam
@@ -244,6 +263,12 @@ def _adam(variant=None):
 
 ADAM = [
     Mistake("eps_inside_sqrt", *EPS_INSIDE, fn=_adam("eps_inside")),
+    Mistake("eps_in_step", *EPS_IN_STEP, fn=_adam("eps_in_step")),
+    Mistake("eps_in_step", *EPS_IN_STEP, fn=_adam("eps_in_step_plus")),
+    Mistake("correction_precedence", "the bias correction is missing its parentheses",
+            "v / 1 - beta1 ** t divides by 1 and then subtracts beta1 ** t; the correction "
+            "divides by the whole (1 - beta1 ** t).",
+            "Put 1 - beta ** t in parentheses.", _adam("correction_precedence")),
     Mistake("no_bias_correction", "the bias correction is missing",
             "v_corrected equals v and s_corrected equals s: the moments start at zero, so "
             "without dividing by (1 - beta ** t) the first steps are far too small.",
