@@ -189,7 +189,20 @@ def _plural(n, word):
 def judge_child(name: str, child: ChildResult, limits: Limits,
                 expected: dict | None = None) -> tuple[bool, str, str]:
     """(passed, status, feedback text) for one function from its child's messages;
-    ``expected`` are the reference records (computed now if not given)."""
+    ``expected`` are the reference records (computed now if not given). Messages that are not
+    what the child's entry point sends (forged by the notebook) fail the function."""
+    try:
+        return _judge_child(name, child, limits, expected)
+    except Exception:  # noqa: BLE001 - malformed data from the child must not crash the judge
+        return False, "failed", (
+            f"{name}: the results sent back while running your code could not be read.\n"
+            "  What this usually means: the solution cell writes to the checker's data channel "
+            "or replaces parts of the checker.\n"
+            "  Hint: keep only the function in its cell.")
+
+
+def _judge_child(name: str, child: ChildResult, limits: Limits,
+                 expected: dict | None = None) -> tuple[bool, str, str]:
     cases = cases_for(name)
     if expected is None:
         expected = reference_records(name, cases)

@@ -250,6 +250,7 @@ HOSTILE_CASES = [
     ("segfault", "SIGSEGV", False),
     ("renamed_def", "does not define a function named update_parameters_with_momentum", False),
     ("cell_level_loop", "running your cell did not finish", False),
+    ("forged_data", "could not be read", False),
 ]
 
 
