@@ -134,14 +134,21 @@ def find_master(path: Path, nb: dict) -> Master:
     def best_by(found: set) -> Master | None:
         best, best_hits = None, 0
         for name in names:
-            m = master(name)
+            try:
+                m = master(name)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # a master being edited; the others can still match
             hits = len(set(m.functions) & found)
             if hits > best_hits:
                 best, best_hits = m, hits
         return best
 
     if path.stem in names:
-        by_name = master(path.stem)
+        try:
+            by_name = master(path.stem)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise NotGradable(f"{path}: the instructor master {path.stem} cannot be read "
+                              f"({type(exc).__name__}: {exc})") from None
         # The file's name wins, unless it holds none of that assignment's graded cells but
         # another assignment's (a notebook saved under the wrong name).
         if set(by_name.functions) & ids or not by_name.functions:
@@ -356,11 +363,14 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
             work.append((ENTRY, task))
         plans.append((shown, result, order))
     # The references (and the mistakes' outputs) are computed before any learner code runs.
-    expected = {}
+    expected, broken = {}, {}
     for _entry, task in work:
         name = task["name"]
-        if name not in expected:
-            expected[name] = reference_records(name, cases_for(name))
+        if name not in expected and name not in broken:
+            try:
+                expected[name] = reference_records(name, cases_for(name))
+            except Exception as exc:  # noqa: BLE001 - an instructor problem, reported as such
+                broken[name] = f"{type(exc).__name__}: {exc}"
     children = run_many(work, limits, workers=jobs) if work else []
     out = []
     for shown, result, order in plans:
@@ -368,7 +378,11 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
             out.append((shown, result))
             continue
         for _, fr, job in sorted(order, key=lambda item: item[0]):
-            if job is not None:
+            if job is not None and fr.name in broken:
+                fr.status = "error"
+                fr.feedback = (f"{fr.name}: the reference solution in the instructor master "
+                               f"could not run ({broken[fr.name]}); this is not your fault.")
+            elif job is not None:
                 passed, status, text = judge_child(fr.name, children[job], limits,
                                                    expected[fr.name])
                 fr.passed, fr.status, fr.feedback = passed, status, text
