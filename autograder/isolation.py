@@ -135,15 +135,17 @@ _BOOTSTRAP = r"""
 import os, sys
 _fd, _entry, _repo = int(sys.argv[1]), sys.argv[2], sys.argv[5]
 _mem, _cpu = int(sys.argv[3]), int(sys.argv[4])
-import resource
 try:
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if _mem > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (_mem, _mem))
-    if _cpu > 0:
-        resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
-except (ValueError, OSError):
-    pass
+    import resource
+except ImportError:
+    resource = None
+for _limit, _value in (("RLIMIT_CORE", 0), ("RLIMIT_AS", _mem), ("RLIMIT_CPU", _cpu)):
+    if resource is not None and _value >= 0 and (_value > 0 or _limit == "RLIMIT_CORE"):
+        try:
+            _hard = _value + 1 if _limit == "RLIMIT_CPU" else _value
+            resource.setrlimit(getattr(resource, _limit), (_value, _hard))
+        except (AttributeError, ValueError, OSError):
+            pass
 import json
 _raw = sys.stdin.buffer.read()
 _null = os.open(os.devnull, os.O_RDONLY)
