@@ -116,8 +116,7 @@ def _shape_text(shape):
 
 # ----------------------------------------------------------------------------- comparison
 def _flat(values):
-    arr = np.asarray(values, dtype=float)
-    return arr
+    return np.asarray(values, dtype=float)
 
 
 def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
@@ -210,11 +209,6 @@ def _close(a, b) -> bool:
 def _close_array(e, g):
     with np.errstate(all="ignore"):
         return np.isclose(g, e, rtol=RTOL, atol=ATOL, equal_nan=True)
-
-
-def same(exp_record, got_record) -> bool:
-    """Whether two whole probe records agree (used to match mistakes)."""
-    return _record_mismatch(exp_record, got_record, "x") is None
 
 
 def _record_mismatch(exp, got, name) -> Mismatch | None:
@@ -736,4 +730,4 @@ def _judge_facts(name, case, got) -> Feedback | None:
     return None
 
 
-__all__ = ["Feedback", "judge_case", "compare", "explain_exception", "build"]
+__all__ = ["Feedback", "Mismatch", "judge_case", "compare", "explain_exception"]

@@ -78,11 +78,10 @@ MAX_DEPTH = 5
 
 
 def type_name(obj) -> str:
-    t = _type(obj)
-    module = getattr(t, "__module__", "") or ""
-    if module in ("builtins", "numpy") or module.startswith("numpy."):
-        return t.__name__
-    return t.__name__
+    try:
+        return str(_type(obj).__name__)
+    except BaseException:  # noqa: BLE001 - a metaclass may make even this fail
+        return "object"
 
 
 def describe(obj, depth: int = 0):
