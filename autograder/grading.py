@@ -208,6 +208,11 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
             if (src / name).is_file():
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / name, dest / f"{record['assignment']}{suffix}")
+                # nbgrader's release_feedback reads these next to the feedback page.
+                submitted = course / "submitted" / record["student"] / record["assignment"]
+                for extra in ("timestamp.txt", "submission_secret.txt"):
+                    if (submitted / extra).is_file():
+                        shutil.copyfile(submitted / extra, dest / extra)
     return {"records": records}
 
 
