@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -485,7 +487,11 @@ def main(argv: list[str] | None = None) -> int:
     for e in errors:
         print(e, file=sys.stderr)
     try:
-        graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
+        # Whatever the judging side might print (a chatty master, a warning) must not mix with
+        # the report, least of all with the JSON object.
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
     except KeyboardInterrupt:
         kill_all()
         print("autograder check: interrupted", file=sys.stderr)
