@@ -269,6 +269,20 @@ def test_hostile_notebooks(fixture, expected, passes, tmp_path, capsys):
     assert code == (0 if passes else 1)
 
 
+def test_limits_from_environment_and_flags(tmp_path, capsys, monkeypatch):
+    source = (HOSTILE / "infinite_loop.cell").read_text(encoding="utf-8")
+    nb = fill(student("03_momentum"), "03_momentum", {"update_parameters_with_momentum": source})
+    path = write(tmp_path, "03_momentum.ipynb", nb)
+    monkeypatch.setenv("AUTOGRADER_TIMEOUT", "1.5")
+    assert main([str(path), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert "did not finish within 1.5 s" in data["functions"][1]["feedback"]
+    assert main([str(path), "--json", "--timeout", "2", "--jobs", "1"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert "did not finish within 2 s" in data["functions"][1]["feedback"]
+    assert data["functions"][0]["passed"]
+
+
 def test_missing_cell_costs_only_that_function(tmp_path, capsys):
     nb = fill(student("03_momentum"), "03_momentum", {"initialize_velocity": None})
     code, data, _ = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
