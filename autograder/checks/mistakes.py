@@ -1,5 +1,8 @@
 """The mistake catalogue: deliberately WRONG versions of the graded functions.
 
+Each factory below refuses to build the correct function (the references come only from the
+masters' solution cells); a few variants are the master's own function fed a wrong argument.
+
 When a learner's result differs from the reference, the judge runs every variant listed here on
 the same input; if the learner's result matches one of them, the feedback names that mistake.
 These functions are wrong on purpose and are never used as references.
@@ -35,6 +38,9 @@ def _keys(parameters, stop_early=False):
 
 # ----------------------------------------------------------------------------- gradient descent
 def _gd(sign=-1.0, lr_factor=True, stop_early=False, only_w=False):
+    assert (sign, lr_factor, stop_early, only_w) != (-1.0, True, False, False), \
+        "the catalogue holds wrong variants only"
+
     def update_parameters_with_gd(parameters, grads, learning_rate):
         for k, dk in _keys(parameters, stop_early):
             if only_w and k.startswith("b"):
@@ -67,7 +73,9 @@ GD = [
 
 
 # ----------------------------------------------------------------------------- momentum
-def _momentum(variant=None):
+def _momentum(variant):
+    assert variant, "the catalogue holds wrong variants only"
+
     def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
         for k, dk in _keys(parameters, variant == "stop_early"):
             g = grads[dk]
@@ -137,7 +145,9 @@ MOMENTUM = [
 
 
 # ----------------------------------------------------------------------------- RMSprop
-def _rmsprop(variant=None):
+def _rmsprop(variant):
+    assert variant, "the catalogue holds wrong variants only"
+
     def update_parameters_with_rmsprop(parameters, grads, s, beta2=0.999, learning_rate=0.01,
                                        epsilon=1e-8):
         for k, dk in _keys(parameters, variant == "stop_early"):
@@ -209,7 +219,9 @@ RMSPROP = [
 
 
 # ----------------------------------------------------------------------------- Adam
-def _adam(variant=None):
+def _adam(variant):
+    assert variant, "the catalogue holds wrong variants only"
+
     def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
                                     beta2=0.999, epsilon=1e-8):
         b1, b2 = (beta2, beta1) if variant == "betas_swapped" else (beta1, beta2)
@@ -327,7 +339,9 @@ ADAM = [
 
 
 # ----------------------------------------------------------------------------- initializers
-def _init(variant=None, pair=False):
+def _init(variant, pair=False):
+    assert variant, "the catalogue holds wrong variants only"
+
     def one(parameters):
         state = {}
         for k, dk in _keys(parameters, variant == "stop_early"):
@@ -482,6 +496,34 @@ SCHEDULE_LR_DECAY = [
             "Python computed learning_rate0 / (1 + decay_rate) and then multiplied.",
             "The whole 1 + decay_rate * floor(...) is the denominator.", _schedule("precedence")),
 ]
+
+
+# ----------------------------------------------------------------------------- ignored arguments
+def _ignoring(name, argument, value):
+    """The master's own function, but with ``argument`` forced to ``value``: what a learner's
+    code does when it writes a number (often the default) where the argument belongs."""
+    def wrong(*args, **kwargs):
+        from autograder.checks.reference import reference_function
+        kwargs = dict(kwargs)
+        kwargs[argument] = value
+        return reference_function(name)(*args, **kwargs)
+    return wrong
+
+
+def _ignored(name, argument, value):
+    return Mistake(f"ignores_{argument}", f"your function ignores the {argument} argument",
+                   f"It behaves as if {argument} were always {value}: a number is written in "
+                   "the code where the argument should be used (the checks pass other values).",
+                   f"Use the parameter {argument} wherever your code has {value}.",
+                   _ignoring(name, argument, value))
+
+
+MOMENTUM += [_ignored("update_parameters_with_momentum", "beta", 0.9)]
+RMSPROP += [_ignored("update_parameters_with_rmsprop", a, v)
+            for a, v in (("beta2", 0.999), ("epsilon", 1e-8), ("learning_rate", 0.01))]
+ADAM += [_ignored("update_parameters_with_adam", a, v)
+         for a, v in (("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8),
+                      ("learning_rate", 0.01))]
 
 
 CATALOGUE = {
