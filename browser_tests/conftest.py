@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import labdriver
@@ -90,6 +91,11 @@ def page(browser, lab, request):
     started = time.monotonic()
     yield tab
     TIMINGS.append((request.node.name, time.monotonic() - started))
+    for message in tab.console_errors[:5]:
+        # JavaScript errors do not fail a test by themselves (the assertions read the page),
+        # but a broken extension shows here first: report them.
+        warnings.warn(f"{request.node.name}: browser console error: {message[:300]}",
+                      stacklevel=1)
     if getattr(request.node, "rep_call_failed", False):
         try:
             tab.screenshot(path=str(shot_path(request.node.name + "-FAILED")))
