@@ -173,17 +173,24 @@ def defined_functions(source: str) -> list[str]:
 
 
 def find_solution_cell(nb: dict, name: str) -> tuple[int, str] | None:
-    """(index, source) of the cell holding ``name``: by grade_id, else the last code cell whose
-    top level defines ``name``."""
-    for i, c in enumerate(nb["cells"]):
-        if c.get("cell_type") == "code" and nbgrader_meta(c).get("grade_id") == name:
-            return i, cell_source(c)
+    """(index, source) of the cell holding ``name``: the cell with grade_id ``name`` (if a copy
+    was pasted, the last one above the test cell, which is what the test cell sees when the
+    notebook runs from the top), else the last code cell whose top level defines ``name``."""
+    cells = nb["cells"]
+    test_at = next((i for i, c in enumerate(cells)
+                    if nbgrader_meta(c).get("grade_id") == f"test_{name}"), len(cells))
+    tagged = [i for i, c in enumerate(cells)
+              if c.get("cell_type") == "code" and nbgrader_meta(c).get("grade_id") == name]
+    if tagged:
+        above = [i for i in tagged if i < test_at]
+        i = above[-1] if above else tagged[0]
+        return i, cell_source(cells[i])
     found = None
-    for i, c in enumerate(nb["cells"]):
+    for i, c in enumerate(cells):
         if c.get("cell_type") == "code" and name in defined_functions(cell_source(c)):
             found = (i, cell_source(c))
     if found is None:
-        for i, c in enumerate(nb["cells"]):   # a cell with a syntax error that names it
+        for i, c in enumerate(cells):   # a cell with a syntax error that names it
             src = cell_source(c)
             if c.get("cell_type") == "code" and f"def {name}(" in src:
                 found = (i, src)

@@ -136,6 +136,26 @@ def test_notebook_saved_under_another_assignments_name(tmp_path, capsys):
     assert code == 0 and data["functions"][0]["name"] == "initialize_rmsprop"
 
 
+def test_pasted_copy_of_a_solution_cell(tmp_path, capsys):
+    """Jupyter copies metadata with a cell: the copy above the test cell is what it sees."""
+    m = master("06_learning_rate_decay")
+    nb = fill(student("06_learning_rate_decay"), "06_learning_rate_decay")
+    wrong = "def update_lr(learning_rate0, epoch_num, decay_rate):\n    return learning_rate0\n"
+    cells = nb["cells"]
+    at = next(i for i, c in enumerate(cells) if nbgrader_meta(c).get("grade_id") == "update_lr")
+    copy_cell = copy.deepcopy(cells[at])
+    copy_cell["source"] = wrong
+    cells.insert(at + 1, copy_cell)            # between the original and its test cell
+    code, data, _ = run_json(write(tmp_path, "06_learning_rate_decay.ipynb", nb), capsys=capsys)
+    assert code == 1 and "does not change" in data["functions"][0]["feedback"]
+    cells.pop(at + 1)
+    end_copy = copy.deepcopy(copy_cell)
+    cells.append(end_copy)                     # below the test cell: not what it saw
+    code, data, _ = run_json(write(tmp_path, "06_learning_rate_decay.ipynb", nb), capsys=capsys)
+    assert code == 0, data
+    assert m.solutions["update_lr"]
+
+
 def test_cell_without_metadata_found_by_its_def(tmp_path, capsys):
     nb = fill(student("01_gradient_descent"), "01_gradient_descent")
     for cell in nb["cells"]:
