@@ -468,8 +468,12 @@ def collect_paths(args_paths: list[str]) -> tuple[list[Path], list[str], list[st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m autograder check", description=__doc__.split("\n\n")[0],
-        epilog="Exit status: 0 all passed, 1 some failed, 2 not a readable course notebook.")
+        prog="python -m autograder check",
+        description="Check student notebooks locally, with feedback: each graded function runs "
+                    "in its own child process, on the visible and the hidden cases.",
+        epilog="Exit status: 0 all passed, 1 some failed, 2 not a readable course notebook. "
+               "Limits can also be set with AUTOGRADER_TIMEOUT, AUTOGRADER_MEMORY_MB, "
+               "AUTOGRADER_OUTPUT_BYTES and AUTOGRADER_JOBS (flags win).")
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="a student notebook, or a folder of them")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
