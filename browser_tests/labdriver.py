@@ -85,7 +85,8 @@ def nbgrader_meta(cell) -> dict:
 
 
 def is_solution(cell) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("solution"))
+    """A cell the learner writes: code (a graded function) or markdown (a written answer)."""
+    return bool(nbgrader_meta(cell).get("solution"))
 
 
 def is_check(cell) -> bool:
@@ -119,8 +120,9 @@ def filled(student: Path, overrides: dict[str, str] | None = None):
                                   f"cell in the master {name}.ipynb (is notebooks/ stale? "
                                   "run `make release`)")
             cell.source = solutions[grade_id]
-            cell.outputs = []
-            cell.execution_count = None
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
     return nb
 
 

@@ -56,6 +56,7 @@ def shown_text(shown: dict) -> str:
 def run_all(page, lab, filename: str, shot, label: str):
     """Open, screenshot, Run All Cells, wait, save; return (panel, saved notebook, page cells)."""
     path = lab.root / filename
+    pristine = path.read_bytes()
     panel = open_notebook(page, lab, filename)
     page.screenshot(path=str(shot(f"{label}-1-opened")))
     menu(page, "Run", "Run All Cells")
@@ -63,6 +64,9 @@ def run_all(page, lab, filename: str, shot, label: str):
     shown = cells_in_page(panel)
     save(page, panel, path)
     saved = nbformat.read(path, as_version=4)
+    # Put the unrun notebook back, so that a later test opens it as a learner first does (a
+    # saved widget view would point at a model of a kernel that is gone).
+    path.write_bytes(pristine)
     screenshot_pages(page, panel, shot(f"{label}-2-ran").with_suffix(""))
     assert len(shown) == len(saved.cells), (
         f"the page shows {len(shown)} cells, the notebook has {len(saved.cells)}")
@@ -189,7 +193,10 @@ def test_comparison_explorer_slider_redraws(lab, page, shot):
     slider.scroll_into_view_if_needed()
     cell = slider.locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '),"
                           " ' jp-Cell ')][1]")
-    cell.screenshot(path=str(shot(f"{label}-3-before")))
+    # The explorer itself (widgets and figure): the output that holds the slider.
+    explorer = slider.locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class),"
+                              " ' '), ' jp-OutputArea-output ')][1]")
+    explorer.screenshot(path=str(shot(f"{label}-3-before")))
     before = figure_signature(panel)
     assert before, "the explorer shows no figure before the slider moves"
     readout = slider.locator(".widget-readout").first
@@ -227,7 +234,7 @@ def test_comparison_explorer_slider_redraws(lab, page, shot):
         after = redrawn(40)
     wait_until_done(page, panel, timeout_s=RUN_TIMEOUT_S)
     after = figure_signature(panel)
-    cell.screenshot(path=str(shot(f"{label}-4-after")))
+    explorer.screenshot(path=str(shot(f"{label}-4-after")))
     assert after and after != before, (
         f"the figure did not redraw within 60 s after moving {labels[chosen]!r} from "
         f"{value_before} to {value_after}")
