@@ -9,34 +9,21 @@ the instructor masters' solution cells on the same gradients and compares every 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder import SOURCE_DIR
+from autograder.masters import load_functions
 
 REFERENCE = Path(__file__).parent / "fixtures" / "torch_reference.npz"
 RTOL = 1e-12
 KEYS = ("W1", "b1", "W2", "b2")
 
 
-def master_function(grade_id: str):
-    """The function defined by the master solution cell with this nbgrader ``grade_id``.
-
-    The cell's source (solution markers included, they are comments) is executed in a fresh
-    namespace that holds only ``np``, as the notebook's setup cell provides.
-    """
-    for path in sorted(SOURCE_DIR.glob("*/*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-                namespace: dict = {}
-                exec("import numpy as np", namespace)
-                exec(compile("".join(cell["source"]), f"<{path.name}: {grade_id}>", "exec"),
-                     namespace)
-                return namespace[grade_id]
-    raise LookupError(f"no master notebook has a cell with grade_id {grade_id!r}")
+def master_function(name: str):
+    """The master's own solution of the graded function ``name`` (see autograder.masters)."""
+    return load_functions(name)[name]
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from autograder.masters import load_functions
 from helpers import network, training
 from helpers.data import load_moons
-from tests.masters import load_functions
 
 SOLUTIONS = load_functions(
     "update_parameters_with_gd", "random_mini_batches", "initialize_velocity",
