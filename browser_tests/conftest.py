@@ -7,6 +7,7 @@ folder is printed at the start and at the end of the run.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -58,6 +59,7 @@ def lab(chromium_available):
         pytest.fail(f"no student notebooks in {labdriver.NOTEBOOKS} (run `make release`)")
     started = time.monotonic()
     server = labdriver.start_lab()
+    atexit.register(server.stop)  # also when the run is interrupted
     TIMINGS.append(("JupyterLab started", time.monotonic() - started))
     yield server
     server.stop()
