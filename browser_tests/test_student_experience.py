@@ -265,3 +265,19 @@ def test_nbgrader_extension_validates(lab, page, shot):
     page.screenshot(path=str(shot("nbgrader-2-validate")))
     assert "passes all the tests" in text, f"Validate says: {text[:1000]}"
     dialog.locator("button").last.click()
+
+
+def test_nbgrader_validate_names_the_mistake(lab, page, shot):
+    """Validate on the l + 1 notebook: nbgrader's dialog fails it and shows the diagnosis."""
+    if "mistake" not in lab.notebooks:
+        pytest.fail(f"notebooks/{lab_driver.MISTAKE_NOTEBOOK}.ipynb is missing")
+    panel = open_notebook(page, lab, lab_driver.MISTAKE_FILE)
+    panel.locator(".jp-Toolbar-item").filter(has_text=re.compile(r"^\s*Validate\s*$")).click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=RUN_TIMEOUT_S * 1000)
+    text = dialog.inner_text()
+    page.screenshot(path=str(shot("nbgrader-3-validate-mistake")))
+    assert "passes all the tests" not in text, "Validate passed the l + 1 loop"
+    assert "CheckFailed" in text and L_PLUS_1_DIAGNOSIS.search(text), (
+        f"Validate does not show the diagnosis: {text[:1500]}")
+    dialog.locator("button").last.click()
