@@ -165,7 +165,10 @@ def test_every_registered_figure_is_generated_and_referenced():
 
     missing, unreferenced = figures.check_references(NOTEBOOKS_DIR)
     assert not missing, f"referenced but missing (run `make figures`): {missing}"
+    readme = (ROOT / "README.md").read_text()
+    unreferenced = [name for name in unreferenced if f"notebooks/figures/{name}" not in readme]
     assert not unreferenced, f"registered but used by no notebook: {unreferenced}"
+    assert (NOTEBOOKS_DIR / "figures" / "00_optimizers.png").is_file()
 
 
 # ----------------------------------------------------------------------------- code quality
@@ -187,3 +190,23 @@ def test_readme_course_map_is_generated_from_the_masters():
     from autograder.release import README, course_map
 
     assert course_map() in README.read_text(), "README course map is stale: run `make release`"
+
+
+@pytest.mark.slow
+def test_committed_figures_are_what_make_figures_draws(tmp_path):
+    """Figures are generated, never drawn by hand: regenerating gives the same pictures.
+
+    Compared as images with a small tolerance (RMS of pixel differences), so a patch release of
+    matplotlib or FreeType that moves an anti-aliased edge does not fail the suite.
+    """
+    from matplotlib.testing.compare import compare_images
+
+    from helpers import figures
+
+    written = figures.generate(tmp_path)
+    assert written, "no figure is registered"
+    for fresh in written:
+        committed = NOTEBOOKS_DIR / "figures" / fresh.name
+        assert committed.is_file(), f"{fresh.name} is not committed: run `make figures`"
+        difference = compare_images(str(committed), str(fresh), tol=2)
+        assert difference is None, f"{fresh.name} drifted (run `make figures`): {difference}"
