@@ -360,6 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="unprivileged user the kernels run as when grading as root")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run kernels as yourself, without namespaces (limits still apply)")
+    parser.add_argument("--run-experiments", action="store_true",
+                        help="also run the instructor's unchanged ungraded code cells (plots, "
+                             "training runs) in the grading kernel; they never change a grade")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -379,7 +382,8 @@ def make_options(args) -> Options:
             hide.append(text)
     return Options(course=course, work=work,
                    cell_timeout=args.cell_timeout or course_cell_timeout(), limits=limits,
-                   user=user, namespaces=namespaces, hide=hide)
+                   user=user, namespaces=namespaces, hide=hide,
+                   run_experiments=args.run_experiments)
 
 
 def _options_args(args) -> list[str]:
@@ -389,6 +393,8 @@ def _options_args(args) -> list[str]:
         out += ["--cell-timeout", str(args.cell_timeout)]
     if args.no_sandbox:
         out.append("--no-sandbox")
+    if args.run_experiments:
+        out.append("--run-experiments")
     if args.students:
         out += ["--students", *args.students]
     if args.assignments:

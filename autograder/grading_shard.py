@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import grading_sandbox as sandbox
-from autograder.grading_submission import feedback_notebook, meta, prepare, write_notebook
+from autograder.grading_submission import (
+    feedback_notebook,
+    meta,
+    prepare,
+    without_instructor_code,
+    write_notebook,
+)
 from autograder.grading_verdicts import NotebookUnreadable, trusted_verdicts
 
 PIPELINE_VERSION = "1"
@@ -49,6 +55,7 @@ class Options:
     user: str | None = None  # sandbox user (None: the grader's own)
     namespaces: bool = False
     hide: list[str] = field(default_factory=list)
+    run_experiments: bool = False  # also run the instructor's unchanged, ungraded code cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +207,10 @@ class Shard:
         target = self.root / "submitted" / student / assignment
         if target.exists():
             shutil.rmtree(target)
-        write_notebook(prepared.notebook, target / notebook_file)
+        graded_nb = prepared.notebook
+        if not options.run_experiments:
+            graded_nb, _ = without_instructor_code(prepared.notebook, released)
+        write_notebook(graded_nb, target / notebook_file)
         timestamp = read_timestamp(folder)
         if timestamp:
             (target / "timestamp.txt").write_text(timestamp, encoding="utf-8")
@@ -209,6 +219,7 @@ class Shard:
 
         # Trusted verdicts (the out-of-process check).
         verdicts: dict[str, dict] = {}
+        check_started = time.perf_counter()
         if prepared.unreadable is None:
             try:
                 verdicts = {name: v.to_json() for name, v in trusted_verdicts(
@@ -217,6 +228,7 @@ class Shard:
                 notes.append(f"the check could not read the notebook: {exc}")
             except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
                 notes.append(f"the check failed ({type(exc).__name__}: {exc}); scored 0")
+        check_seconds = time.perf_counter() - check_started
         kernel_inputs = self.inputs / student / assignment
         kernel_inputs.mkdir(parents=True, exist_ok=True)
         (kernel_inputs / "verdicts.json").write_text(json.dumps(verdicts), encoding="utf-8")
@@ -246,7 +258,9 @@ class Shard:
         write_notebook(fb_nb, fb_dir / notebook_file)
         if timestamp:
             (fb_dir / "timestamp.txt").write_text(timestamp, encoding="utf-8")
+        feedback_started = time.perf_counter()
         feedback = self.feedback_api.generate_feedback(assignment, student, force=True)
+        feedback_seconds = time.perf_counter() - feedback_started
         if not feedback.get("success"):
             notes.append("nbgrader generate_feedback failed")
 
@@ -270,6 +284,8 @@ class Shard:
             "verdicts": verdicts, "notes": notes, "flags": flags,
             "seconds": round(time.perf_counter() - started, 3),
             "kernel_seconds": round(kernel_seconds, 3),
+            "check_seconds": round(check_seconds, 3),
+            "feedback_seconds": round(feedback_seconds, 3),
         }
         tmp = out / "record.json.tmp"
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")

@@ -197,6 +197,23 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
     return Prepared(rebuilt, notes, None, path.name)
 
 
+def without_instructor_code(nb: dict, released: dict) -> tuple[dict, int]:
+    """``nb`` minus the released code cells that carry no nbgrader metadata and that the student
+    left unchanged (the instructor's experiments and plots), and how many were dropped.
+
+    By the course's conventions graded cells depend only on the setup cell and their own code, so
+    these cells cannot change a grade; skipping them saves most of a kernel's run time.
+    """
+    plain = {text(c).strip() for c in released["cells"]
+             if c.get("cell_type") == "code" and not meta(c).get("grade_id")}
+    kept = [c for c in nb["cells"]
+            if not (c.get("cell_type") == "code" and not meta(c).get("grade_id")
+                    and text(c).strip() in plain and text(c).strip())]
+    out = copy.deepcopy(nb)
+    out["cells"] = kept
+    return out, len(nb["cells"]) - len(kept)
+
+
 def _restore_master_source(cell: dict, master: dict) -> None:
     grade_id = meta(cell).get("grade_id")
     for source_cell in master["cells"]:

@@ -76,7 +76,7 @@ def student_notebook(released: dict, rng: random.Random) -> tuple[str, str, str]
         nb["cells"].remove(solutions[0])
     elif roll < 0.37:
         import nbformat
-        return "nbformat3", "", nbformat.writes(nbformat.convert(nbformat.from_dict(nb), 3),
+        return "nbformat3", "", nbformat.writes(nbformat.convert(nbformat.reads(json.dumps(nb), 4), 3),
                                                 version=3)
     elif roll < 0.40:
         kind = "renamed"
