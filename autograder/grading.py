@@ -151,8 +151,11 @@ def shard_of(pairs: list[tuple[str, str]], index: int, count: int) -> list[tuple
 
 def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
     """Records -> a fresh course gradebook (students kept), feedback/ and autograded/ copies."""
+    import warnings
+
     from nbgrader.api import Gradebook, MissingEntry
 
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     course = options.course
     template = template_dir(options)
     gradebook = course / "gradebook.db"

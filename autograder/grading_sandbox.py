@@ -125,6 +125,7 @@ class SandboxConfig:
     namespaces: bool = False
     network: bool = True  # False: the kernel gets its own empty network namespace (needs ipc)
     hide: list[str] = field(default_factory=list)
+    ipc_dir: str | None = None  # kernel sockets (ipc transport), shown at the same path inside
     limits: Limits = field(default_factory=Limits)
     python: str = sys.executable
 
@@ -272,6 +273,8 @@ def _isolate_filesystem(config: SandboxConfig, scratch: Path) -> tuple[str, str]
     # Keep handles on the scratch folders: /tmp (where they may live) is about to be replaced.
     work_fd = os.open(scratch / "work", os.O_RDONLY | os.O_DIRECTORY)
     lib_fd = os.open(scratch / "lib", os.O_RDONLY | os.O_DIRECTORY)
+    ipc_fd = (os.open(config.ipc_dir, os.O_RDONLY | os.O_DIRECTORY)
+              if config.ipc_dir else None)
     _expose_interpreter(config)
     size = config.limits.tmp_bytes
     for shared in ("/tmp", "/var/tmp", "/dev/shm"):
@@ -284,9 +287,18 @@ def _isolate_filesystem(config: SandboxConfig, scratch: Path) -> tuple[str, str]
     _mount("none", "/tmp/.grader", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
     os.close(work_fd)
     os.close(lib_fd)
+    hidden = []
     for path in config.hide:
         if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+            hidden.append(path)
+    if ipc_fd is not None:
+        # The kernel's sockets: the same absolute path as the grader's, nothing else around it.
+        os.makedirs(config.ipc_dir, exist_ok=True)
+        _mount(f"/proc/self/fd/{ipc_fd}", config.ipc_dir, None, MS_BIND, None)
+        os.close(ipc_fd)
+    for path in hidden:
+        _mount("none", path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     return "/tmp/work", "/tmp/.grader"
 
 
