@@ -336,7 +336,7 @@ def wait_until_done(page, panel, timeout_s: float, settle_s: float = 1.5) -> flo
         time.sleep(0.25)
 
 
-CELLS_JS = """panel => [...panel.querySelectorAll(
+CELLS_JS = r"""panel => [...panel.querySelectorAll(
         '.jp-Notebook > .jp-Cell, .jp-WindowedPanel-viewport > .jp-Cell')].map(cell => {
     const outputs = [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => ({
         mime: o.getAttribute('data-mime-type') || '',
@@ -353,6 +353,21 @@ CELLS_JS = """panel => [...panel.querySelectorAll(
         prompt: prompt ? prompt.textContent.trim() : '',
         outputs, imgs,
         widgets: cell.querySelectorAll('.jupyter-widgets').length,
+        math: cell.querySelectorAll('mjx-container').length,
+        // LaTeX errors (merror) and undefined macros (MathJax shows them in red).
+        mathErrors: [...cell.querySelectorAll('mjx-merror')].map(
+                e => e.getAttribute('data-mjx-error') || e.textContent)
+            .concat([...cell.querySelectorAll('mtext[mathcolor="red"]')].map(
+                e => 'undefined macro ' + e.textContent)),
+        // $...$ left as text: a formula MathJax could not parse (code is not prose: skipped).
+        rawMath: (() => {
+            const md = cell.querySelector('.jp-RenderedMarkdown');
+            if (!md) return [];
+            const copy = md.cloneNode(true);
+            copy.querySelectorAll('code, pre, mjx-container').forEach(e => e.remove());
+            return (copy.textContent.match(/\$[^$]*[\\^_{}][^$]*\$/g) || [])
+                .map(t => t.slice(0, 80));
+        })(),
     };
 })"""
 

@@ -102,6 +102,13 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
                 warnings.warn(f"{name} {describe(cell, index)} prints to stderr: "
                               f"{out.get('text', '').strip()[:300]}", stacklevel=1)
 
+    # Formulas: MathJax typeset the markdown's formulas without a LaTeX error.
+    math_problems = [f"{describe(cell, i)}: {problem}" for i, (cell, seen)
+                     in enumerate(zip(saved.cells, shown, strict=True))
+                     for problem in seen["mathErrors"] + [f"left as text: {raw}"
+                                                          for raw in seen["rawMath"]]]
+    assert not math_problems, f"{name}: formulas that do not typeset: {math_problems}"
+
     # Figures: every image on the page loaded, every image output of the run is on the page,
     # markdown figures (figures/...) are all there, and plotting code produced a figure.
     referenced = [a or b for c in saved.cells if c.cell_type == "markdown"
