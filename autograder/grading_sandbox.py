@@ -387,6 +387,10 @@ def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
     if config.user and is_root():
         _drop_privileges(config.user)
     _apply_limits(config.limits)
+    # The kernel's own stdout is not the notebook's (that goes over the protocol): drop it.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
     argv = [config.python, "-m", "optim_grader_boot", "-f",
             os.path.join(lib, "connection.json"), *kernel_args]
     os.execve(config.python, argv, env)

@@ -204,7 +204,7 @@ class Shard:
         config.LimitOutput.max_traceback = 50
         coursedir = CourseDirectory(config=config)
         api = NbGraderAPI(coursedir=coursedir, config=config)
-        api.log.setLevel(logging.ERROR)
+        api.log.setLevel(logging.WARNING)
         return api
 
     # -----------------------------------------------------------------------------------------
@@ -252,6 +252,10 @@ class Shard:
         kernel_started = time.perf_counter()
         result = self.api.autograde(assignment, student, force=True, create=True)
         kernel_seconds = time.perf_counter() - kernel_started
+        # nbgrader's own warnings about this submission (e.g. "checksum has changed"): kept in
+        # the record, so real tampering is not buried under noise.
+        nbgrader_warnings = [line.strip() for line in (result.get("log") or "").splitlines()
+                             if line.startswith("[WARNING]")]
         if not result.get("success"):
             error = (result.get("error") or result.get("log") or "").strip().splitlines()
             reason = next((line for line in reversed(error) if "Error" in line), None)
@@ -297,6 +301,7 @@ class Shard:
             "timestamp": timestamp, "graded_file": prepared.source_name,
             "score": score, "max_score": max_score, "grades": grades,
             "verdicts": verdicts, "notes": notes, "flags": flags,
+            "nbgrader_warnings": nbgrader_warnings,
             "seconds": round(time.perf_counter() - started, 3),
             "kernel_seconds": round(kernel_seconds, 3),
             "check_seconds": round(check_seconds, 3),

@@ -148,9 +148,11 @@ def test_no_checksum_warnings_and_no_manual_grading_left(graded):
         for assignment in students.ASSIGNMENTS:
             for submission in gb.assignment_submissions(assignment):
                 assert not submission.needs_manual_grade, submission
-    errors = list((course / ".grading").glob("autograde-errors-*.log"))
-    log = "".join(p.read_text() for p in errors)
-    assert "checksum" not in log
+    records = {p.parent.parent.name + "/" + p.parent.name: json.loads(p.read_text())
+               for p in (course / ".grading" / "records").glob("*/*/record.json")}
+    assert records
+    for key, record in records.items():
+        assert not any("checksum" in w for w in record["nbgrader_warnings"]), (key, record)
 
 
 def test_regrading_is_idempotent_and_resumes(graded):
