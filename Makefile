@@ -52,7 +52,9 @@ figures: $(VENV)/.installed
 grade: $(VENV)/.installed
 	$(PY) -m autograder grade
 
+# Installs Debian's chromium when missing and playwright into .venv (never a browser download).
 test-browser: $(VENV)/.installed-dev
+	bash browser_tests/setup.sh
 	$(PY) -m pytest browser_tests -v
 
 benchmarks: $(VENV)/.installed

@@ -31,6 +31,15 @@ class CheckFailed(AssertionError):
     def __str__(self) -> str:  # the feedback is the whole story
         return self.args[0] if self.args else ""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython (and so JupyterLab and nbgrader's Validate) shows: only the feedback.
+
+        The frames of the checks package would push the diagnosis below the fold and tell
+        the learner nothing; the message already says which input failed and why.
+        """
+        return [f"CheckFailed: {line}" if i == 0 else line
+                for i, line in enumerate(str(self).splitlines() or [""])]
+
 
 _reference_cache: dict[str, dict] = {}
 
