@@ -396,9 +396,68 @@ def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
     os.execve(config.python, argv, env)
 
 
+# ---------------------------------------------------------------------------------------------
+# The check command's children: the same walls around any Python child process.
+
+
+def write_python_wrapper(path: Path, config: SandboxConfig) -> Path:
+    """An executable that behaves like ``python ARGS`` but runs inside the sandbox (as root:
+    new mount/PID/network namespaces, ``config.hide`` covered, private /tmp, the sandbox user).
+    Given to :mod:`autograder.isolation` as the interpreter of the check's children."""
+    config_path = path.with_suffix(".json")
+    config_path.write_text(json.dumps(asdict(config), indent=1), encoding="utf-8")
+    repo = Path(__file__).resolve().parent.parent
+    path.write_text(
+        "#!/bin/sh\n"
+        f"PYTHONPATH='{repo}' exec unshare --mount --pid --fork --kill-child --mount-proc --net"
+        f" -- '{config.python}' -m autograder.grading_sandbox child '{config_path}' \"$@\"\n",
+        encoding="utf-8")
+    os.chmod(path, 0o755)
+    return path
+
+
+def _hide_file(path: str) -> None:
+    empty = "/tmp/.hidden-file"
+    if not os.path.exists(empty):
+        with open(empty, "w"):
+            pass
+        os.chmod(empty, 0)
+    _mount(empty, path, None, MS_BIND, None)
+    _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+
+
+def child(config_path: str, python_args: list[str]) -> None:
+    """Stage 2 for a check child: hide, drop privileges, exec ``python ARGS``."""
+    config = SandboxConfig.load(config_path)
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+    _expose_interpreter(config)
+    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(shared):
+            _mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV,
+                   f"size={config.limits.tmp_bytes},mode=1777")
+    for path in config.hide:
+        if os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+        elif os.path.isfile(path):
+            _hide_file(path)
+    os.makedirs("/tmp/work", exist_ok=True)
+    if config.user:
+        record = pwd.getpwnam(config.user)
+        os.chown("/tmp/work", record.pw_uid, record.pw_gid)
+        os.chdir("/tmp/work")
+        _drop_privileges(config.user)
+    else:
+        os.chdir("/tmp/work")
+    cap = resource.RLIMIT_FSIZE
+    resource.setrlimit(cap, (config.limits.file_bytes, config.limits.file_bytes))
+    os.execv(config.python, [config.python, *python_args])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) >= 3 and argv[0] == "launch":
+    if len(argv) >= 2 and argv[0] == "child":
+        child(argv[1], argv[2:])
+    elif len(argv) >= 3 and argv[0] == "launch":
         launch(argv[1], argv[2], argv[3:])
     elif len(argv) >= 3 and argv[0] == "stage2":
         stage2(argv[1], argv[2], argv[3:])

@@ -178,6 +178,16 @@ class Shard:
             network=self.ipc_dir is None,
             ipc_dir=str(self.ipc_dir) if self.ipc_dir else None, limits=options.limits)
         sandbox.install_kernelspec(self.root / "jupyter", config)
+        # The check's children (learner code too) go through the same kind of walls, but they
+        # need the checks package, so only the masters and the grading data are hidden.
+        self.child_python = None
+        if options.namespaces and options.user:
+            child_config = sandbox.SandboxConfig(
+                scratch_parent=str(self.scratch), inputs_dir=str(self.inputs),
+                lib_dir=str(lib), user=options.user, namespaces=True, network=False,
+                hide=child_hide(options), limits=options.limits)
+            self.child_python = str(sandbox.write_python_wrapper(
+                self.root / "child-python", child_config))
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
             [str(self.root / "jupyter"), os.environ.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)
         self.api = self._api(autograded="autograded")
@@ -238,7 +248,8 @@ class Shard:
         if prepared.unreadable is None:
             try:
                 verdicts = {name: v.to_json() for name, v in trusted_verdicts(
-                    target / notebook_file, assignment, sandbox_user=options.user).items()}
+                    target / notebook_file, assignment, sandbox_user=options.user,
+                    child_python=self.child_python).items()}
             except NotebookUnreadable as exc:
                 notes.append(f"the check could not read the notebook: {exc}")
             except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
@@ -371,6 +382,27 @@ class Shard:
             shutil.copyfile(errors, self.options.work / f"autograde-errors-{self.label}.log")
         if not os.environ.get("OPTIM_GRADER_KEEP_SHARDS"):
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def child_hide(options: Options) -> list[str]:
+    """What a check child must not see: the masters, the repository's history, and every
+    grading file of the course (when the course root is the package folder, its parts)."""
+    from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
+
+    course = options.course.resolve()
+    paths = [SOURCE_DIR, REPO_DIR / ".git", options.work]
+    if course == COURSE_DIR.resolve():
+        paths += [course / name for name in ("submitted", "autograded", "feedback", "release",
+                                             "source", "gradebook.db", "gradebook.db.bak",
+                                             "grades.csv", "flags.csv")]
+    else:
+        paths.append(course)
+    out: list[str] = []
+    for path in paths:
+        text = str(Path(path).resolve())
+        if text not in out and Path(text).exists():
+            out.append(text)
+    return out
 
 
 def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,

@@ -52,22 +52,29 @@ def check_command_available() -> bool:
 
 
 def trusted_verdicts(notebook: Path, assignment: str, *, sandbox_user: str | None = None,
-                     timeout: float = CHECK_TIMEOUT) -> dict[str, Verdict]:
+                     timeout: float = CHECK_TIMEOUT,
+                     child_python: str | None = None) -> dict[str, Verdict]:
     """``{function: Verdict}`` for every graded function of ``assignment`` found in ``notebook``.
 
     Functions the check does not report (missing from the notebook) are absent: the caller scores
     them 0.
     """
     if check_command_available() and not os.environ.get("OPTIM_GRADER_FALLBACK_CHECK"):
-        return _check_command(notebook, timeout)
+        return _check_command(notebook, timeout, child_python)
     return fallback_verdicts(notebook, assignment, sandbox_user=sandbox_user, timeout=timeout)
 
 
-def _check_command(notebook: Path, timeout: float) -> dict[str, Verdict]:
+def _check_command(notebook: Path, timeout: float, child_python: str | None = None
+                   ) -> dict[str, Verdict]:
     from autograder.grading import nbgrader_env
 
+    command = [sys.executable, "-m", "autograder", "check", str(notebook), "--json"]
+    if child_python:
+        # The same command, with its learner-code children started through the sandbox.
+        command = [sys.executable, "-m", "autograder.grading_verdicts", "--child-python",
+                   child_python, "check", str(notebook), "--json"]
     # Generous outer bound: the command bounds each function itself.
-    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(notebook), "--json"],
+    result = subprocess.run(command,
                             capture_output=True, text=True, timeout=timeout * 12 + 60,
                             env=nbgrader_env(), cwd=notebook.parent)
     if result.returncode == 2:
@@ -208,3 +215,28 @@ def fallback_verdicts(notebook: Path, assignment: str, *, sandbox_user: str | No
                                      "" if passed else feedback)
             # Kill anything the learner's code left behind in the child's session.
     return verdicts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m autograder.grading_verdicts --child-python WRAPPER check ARGS...``: the check
+    command, whose children (:mod:`autograder.isolation`) start through ``WRAPPER``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) < 3 or argv[0] != "--child-python" or argv[2] != "check":
+        print("usage: python -m autograder.grading_verdicts --child-python WRAPPER check ...",
+              file=sys.stderr)
+        return 2
+    wrapper = argv[1]
+    from autograder import isolation
+
+    original = isolation.run_isolated
+
+    def run_isolated(entry, task, limits=None, python=None):
+        return original(entry, task, limits, python or wrapper)
+
+    isolation.run_isolated = run_isolated
+    from autograder.check_command import main as check_main
+    return check_main(argv[3:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -96,7 +96,7 @@ def test_flags_name_the_tampering_only(graded):
 
 def test_summary_has_a_line_for_every_broken_submission(graded):
     out = graded["result"].stdout
-    assert "Graded 17 submissions of 15 students" in out or "of 14 students" in out
+    assert f"Graded {len(students.EXPECTED)} submissions of 15 students" in out
     for student, needle in [("broken_json", "invalid JSON"), ("deleted_cell", "deleted"),
                             ("old_nbformat", "nbformat 3"), ("renamed", "instead of"),
                             ("perfect", "extra notebooks ignored"),
