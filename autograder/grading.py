@@ -129,7 +129,8 @@ def list_submissions(course: Path, assignments: list[str], students: list[str] |
     if not submitted.is_dir():
         return []
     pairs = []
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+    for student_dir in sorted(p for p in submitted.iterdir()
+                              if p.is_dir() and not p.name.startswith(".")):
         if students and student_dir.name not in students:
             continue
         for assignment in assignments:

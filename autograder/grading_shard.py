@@ -431,6 +431,10 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
                 else:
                     try:
                         shard.grade(student, assignment, digest)
+                    except KeyboardInterrupt:
+                        # An interrupted run is not the submission's fault.
+                        _bump_attempts(options, student, assignment, digest, step=-1)
+                        raise
                     except Exception:  # noqa: BLE001 - one submission never stops the batch
                         _record_crash(options, student, assignment, digest, shard,
                                       traceback.format_exc(limit=3))
@@ -446,14 +450,15 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
     return graded
 
 
-def _bump_attempts(options: Options, student: str, assignment: str, digest: str) -> int:
+def _bump_attempts(options: Options, student: str, assignment: str, digest: str,
+                   step: int = 1) -> int:
     path = options.work / "attempts" / student / f"{assignment}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
-    count = data.get("count", 0) + 1 if data.get("digest") == digest else 1
+    count = max(0, data.get("count", 0) + step) if data.get("digest") == digest else max(0, step)
     path.write_text(json.dumps({"digest": digest, "count": count}), encoding="utf-8")
     return count
 
