@@ -162,6 +162,27 @@ class _Progress:
             self.handle.update(self._text(epoch, cost))
 
 
+def _check_first_update(optimizer: Optimizer, shapes: dict, parameters) -> None:
+    """After the first update: the learner's function returned parameters we can train with.
+
+    Caught here, once, a forgotten ``return`` or a renamed key reads as what it is, instead of
+    a ``TypeError`` or ``KeyError`` deep inside the forward pass of the next step.
+    """
+    where = f"the {optimizer.name} update function you passed to training.{optimizer.name}()"
+    if not isinstance(parameters, dict):
+        raise TypeError(f"{where} returned {type(parameters).__name__} where the updated "
+                        "parameters dict was expected (a missing `return parameters`?)")
+    if set(parameters) != set(shapes):
+        missing = sorted(set(shapes) - set(parameters))
+        extra = sorted(set(parameters) - set(shapes))
+        raise KeyError(f"{where} returned parameters with keys {sorted(parameters)}; expected "
+                       f"{sorted(shapes)} (missing {missing}, unexpected {extra})")
+    for key, shape in shapes.items():
+        if np.shape(parameters[key]) != shape:
+            raise ValueError(f"{where} changed the shape of {key} from {shape} to "
+                             f"{np.shape(parameters[key])}")
+
+
 def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
           mini_batches: Callable | None = None, mini_batch_size: int = 64,
           learning_rate: float = 0.0007, num_epochs: int = 5000,
@@ -221,6 +242,7 @@ def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
     rates = np.empty(num_epochs)
     elapsed = np.empty(num_epochs)
     lr0 = lr = learning_rate
+    shapes = {key: value.shape for key, value in parameters.items()}
     state = optimizer.init(parameters)
     step = optimizer.step
     steps = 0
@@ -234,6 +256,8 @@ def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
                 AL, cache = forward(X_batch, parameters)
                 grads = backward(X_batch, Y_batch, AL, cache, parameters)
                 parameters, state = step(parameters, grads, state, lr)
+                if not steps:
+                    _check_first_update(optimizer, shapes, parameters)
                 # The epoch's cost sums each batch's cost before its update; computing it
                 # once per epoch from the kept logits costs a few numpy calls, not a few per step.
                 logits.append(cache[1])

@@ -121,3 +121,14 @@ def test_no_progress_bar_outside_notebooks(capsys):
     X, Y, _, _ = load_moons()
     training.train(X, Y, optimizer("gd"), num_epochs=3)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("update, error, message", [
+    (lambda p, g, lr: None, TypeError, r"returned NoneType.*missing `return parameters`"),
+    (lambda p, g, lr: {**p, "dW1": g["dW1"]}, KeyError, r"unexpected \['dW1'\]"),
+    (lambda p, g, lr: {**p, "W1": p["W1"].T}, ValueError, r"shape of W1 from \(5, 2\) to \(2, 5\)"),
+])
+def test_a_broken_update_is_named_after_the_first_step(update, error, message):
+    X, Y, _, _ = load_moons()
+    with pytest.raises(error, match=message):
+        training.train(X, Y, training.gd(update), num_epochs=2)
