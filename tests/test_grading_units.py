@@ -1,0 +1,124 @@
+"""Fast unit tests of the grading pipeline's pure parts (no kernel, no nbgrader run)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autograder import assignments, master_path
+from autograder.grading import list_submissions, parse_size, shard_of
+from autograder.grading_submission import (
+    feedback_notebook,
+    find_notebook,
+    meta,
+    prepare,
+    strip_hidden_tests,
+    without_instructor_code,
+)
+
+GD = "01_gradient_descent"
+
+
+def test_strip_hidden_tests_keeps_the_visible_check():
+    source = ('check("f", f)\n### BEGIN HIDDEN TESTS\ncheck("f", f, hidden=True)\n'
+              "### END HIDDEN TESTS\n")
+    assert strip_hidden_tests(source) == 'check("f", f)'
+
+
+def test_find_notebook_names_what_it_did(tmp_path):
+    (tmp_path / "other.ipynb").write_text("{}")
+    path, notes = find_notebook(tmp_path, GD)
+    assert path.name == "other.ipynb" and "instead of" in notes[0]
+    (tmp_path / f"{GD}.ipynb").write_text("{}")
+    path, notes = find_notebook(tmp_path, GD)
+    assert path.name == f"{GD}.ipynb" and "extra notebooks ignored: other.ipynb" in notes[0]
+
+
+def _master():
+    return json.loads(master_path(GD).read_text(encoding="utf-8"))
+
+
+def _released_like(master):
+    """A stand-in for the released notebook: the master with its hidden tests stripped."""
+    released = json.loads(json.dumps(master))
+    for cell in released["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        cell["source"] = strip_hidden_tests(source)
+    return released
+
+
+@pytest.mark.parametrize("mutation", ["delete", "duplicate", "invalid"])
+def test_prepare_rebuilds_every_graded_cell_exactly_once(tmp_path, mutation):
+    master = _master()
+    released = _released_like(master)
+    student = json.loads(json.dumps(released))
+    solution = next(c for c in student["cells"] if meta(c).get("solution"))
+    if mutation == "delete":
+        student["cells"].remove(solution)
+    elif mutation == "duplicate":
+        index = student["cells"].index(solution)
+        student["cells"].insert(index + 1, json.loads(json.dumps(solution)))
+    folder = tmp_path / GD
+    folder.mkdir()
+    text = "{ not json" if mutation == "invalid" else json.dumps(student)
+    (folder / f"{GD}.ipynb").write_text(text)
+    prepared = prepare(folder, GD, released, master)
+    ids = [meta(c).get("grade_id") for c in prepared.notebook["cells"] if meta(c).get("grade_id")]
+    assert ids == [meta(c)["grade_id"] for c in released["cells"] if meta(c).get("grade_id")]
+    assert prepared.notes, "every repair is named"
+    # Locked test cells carry the master's source, so nbgrader sees the checksum it expects.
+    tests = {meta(c)["grade_id"]: c["source"] for c in prepared.notebook["cells"]
+             if meta(c).get("grade")}
+    for cell in master["cells"]:
+        if meta(cell).get("grade") and not meta(cell).get("solution"):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            assert tests[meta(cell)["grade_id"]] == source
+    if mutation == "invalid":
+        assert prepared.unreadable and "invalid JSON" in prepared.unreadable
+
+
+def test_feedback_notebook_shows_verdicts_and_no_other_output():
+    master = _master()
+    nb = json.loads(json.dumps(master))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "LEAK"}]
+    tests = {meta(c)["grade_id"]: meta(c)["grade_id"][5:] for c in nb["cells"]
+             if meta(c).get("grade") and not meta(c).get("solution")}
+    verdicts = {name: {"passed": False, "feedback": "wrong sign"} for name in tests.values()}
+    out = feedback_notebook(nb, verdicts, tests)
+    text = json.dumps(out)
+    assert "LEAK" not in text and "HIDDEN TESTS" not in text and "wrong sign" in text
+
+
+def test_without_instructor_code_keeps_graded_and_student_cells():
+    master = _master()
+    released = _released_like(master)
+    nb = json.loads(json.dumps(released))
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "source": "print('mine')",
+                        "outputs": [], "execution_count": None})
+    slim, dropped = without_instructor_code(nb, released)
+    assert any(c["source"] == "print('mine')" for c in slim["cells"])
+    graded = [c for c in nb["cells"] if meta(c).get("grade_id")]
+    assert [c for c in slim["cells"] if meta(c).get("grade_id")] == graded
+    assert dropped == sum(1 for c in released["cells"]
+                          if c["cell_type"] == "code" and not meta(c).get("grade_id")
+                          and str(c["source"]).strip())
+
+
+def test_shards_split_whole_students_and_cover_everyone(tmp_path):
+    for student in ["a", "b", "c", "d", "e"]:
+        for assignment in assignments()[:2]:
+            (tmp_path / "submitted" / student / assignment).mkdir(parents=True)
+    (tmp_path / "submitted" / ".hidden").mkdir()
+    pairs = list_submissions(tmp_path, assignments())
+    assert len(pairs) == 10
+    shards = [shard_of(pairs, i, 3) for i in (1, 2, 3)]
+    assert sorted(p for s in shards for p in s) == sorted(pairs)
+    owners = [{s for s, _ in shard} for shard in shards]
+    assert not (owners[0] & owners[1] or owners[1] & owners[2] or owners[0] & owners[2])
+
+
+def test_parse_size():
+    assert parse_size("2GiB") == 2 * 1024**3 and parse_size("512m") == 512 * 1024**2
