@@ -49,8 +49,9 @@ release: $(VENV)/.installed
 figures: $(VENV)/.installed
 	$(PY) -m helpers.figures notebooks/figures
 
+# Extra options go in ARGS, e.g. make grade ARGS="--jobs 4 --assignments 05_adam"
 grade: $(VENV)/.installed
-	$(PY) -m autograder grade
+	$(PY) -m autograder grade $(ARGS)
 
 # Installs Debian's chromium when missing and playwright into .venv (never a browser download).
 test-browser: $(VENV)/.installed-dev

@@ -276,10 +276,7 @@ def _isolate_filesystem(config: SandboxConfig, scratch: Path) -> tuple[str, str]
     ipc_fd = (os.open(config.ipc_dir, os.O_RDONLY | os.O_DIRECTORY)
               if config.ipc_dir else None)
     _expose_interpreter(config)
-    size = config.limits.tmp_bytes
-    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(shared):
-            _mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    _private_tmp(config)
     os.makedirs("/tmp/work")
     os.makedirs("/tmp/.grader")
     _mount(f"/proc/self/fd/{work_fd}", "/tmp/work", None, MS_BIND, None)
@@ -300,6 +297,39 @@ def _isolate_filesystem(config: SandboxConfig, scratch: Path) -> tuple[str, str]
     for path in hidden:
         _mount("none", path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     return "/tmp/work", "/tmp/.grader"
+
+
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _installation(config: SandboxConfig) -> set[Path]:
+    """Folders the kernel must still see: the Python installation and the course's code."""
+    repo = Path(__file__).resolve().parent.parent
+    return {Path(os.path.realpath(config.python)).parent.parent, Path(sys.base_prefix),
+            Path(os.path.realpath(sys.prefix)), repo}
+
+
+def _private_tmp(config: SandboxConfig) -> None:
+    """A private, empty ``/tmp`` (and ``/var/tmp``, ``/dev/shm``) for the kernel.
+
+    A checkout or virtual environment that itself lives under one of them (a CI clone in
+    ``/tmp``, say) is bound back, read-only, at the same path, so the interpreter and the
+    course's packages stay importable; what must stay hidden inside it (``config.hide``) is
+    covered afterwards by the caller.
+    """
+    keep = []
+    for path in sorted(_installation(config)):
+        if path.is_dir() and any(path.is_relative_to(shared) for shared in SHARED_TMP):
+            keep.append((path, os.open(path, os.O_RDONLY | os.O_DIRECTORY)))
+    for shared in SHARED_TMP:
+        if os.path.isdir(shared):
+            _mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV,
+                   f"size={config.limits.tmp_bytes},mode=1777")
+    for path, fd in keep:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", str(path), None, MS_BIND | MS_REC, None)
+        _mount("none", str(path), None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+        os.close(fd)
 
 
 def _closed_ancestor(path: Path) -> Path | None:
@@ -431,10 +461,7 @@ def child(config_path: str, python_args: list[str]) -> None:
     config = SandboxConfig.load(config_path)
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
     _expose_interpreter(config)
-    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(shared):
-            _mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV,
-                   f"size={config.limits.tmp_bytes},mode=1777")
+    _private_tmp(config)
     for path in config.hide:
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0755")

@@ -225,16 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m autograder.grading_verdicts --child-python WRAPPER check ...",
               file=sys.stderr)
         return 2
-    wrapper = argv[1]
     from autograder import isolation
-
-    original = isolation.run_isolated
-
-    def run_isolated(entry, task, limits=None, python=None):
-        return original(entry, task, limits, python or wrapper)
-
-    isolation.run_isolated = run_isolated
     from autograder.check_command import main as check_main
+
+    os.environ[isolation.CHILD_PYTHON_ENV] = argv[1]
     return check_main(argv[3:]) or 0
 
 
