@@ -415,6 +415,26 @@ def isolation_text(options: Options) -> str:
     return "kernels run as you (not root): limits and a scratch folder only, nothing hidden"
 
 
+#: One whole grading run per machine at a time: a run already uses every core (its shards), and
+#: two runs' sandboxed kernels (same sandbox user) must not meet. Cluster shard jobs
+#: (``--shard``) do not take it; each runs on its own node.
+RUN_LOCK = Path(tempfile.gettempdir()) / "optim-course-grading.lock"
+_lock_handle = None
+
+
+def _one_grading_run_at_a_time(quiet: bool) -> None:
+    """Wait, with a message, until no other grading run is going on this machine."""
+    global _lock_handle
+    _lock_handle = open(RUN_LOCK, "a")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(_lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if not quiet:
+            print("Another grading run is going on on this machine; waiting for it to end.",
+                  file=sys.stderr)
+        fcntl.flock(_lock_handle, fcntl.LOCK_EX)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     options = make_options(args)
@@ -436,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
 
     graded_now = 0
     if not args.merge_only:
+        _one_grading_run_at_a_time(args.quiet)
         if not options.course.joinpath("submitted").is_dir():
             print(f"nothing to grade: no {options.course / 'submitted'} folder", file=sys.stderr)
         if not args.quiet:
