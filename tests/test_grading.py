@@ -170,7 +170,9 @@ def test_regrading_is_idempotent_and_resumes(graded):
     assert (course / "grades.csv").read_text(encoding="utf-8") == before
 
 
-@pytest.mark.skip(reason="hangs in a fresh clone when it runs beside another grading test: the sandboxed kernel launcher loses its working folder (FileNotFoundError in os.getcwd) and the shard waits; passes alone in the main checkout. Open: see the issue 5 note.")
+@pytest.mark.skip(reason="hangs in a fresh clone beside another grading test: the "
+                  "sandboxed kernel launcher loses its working folder (os.getcwd) "
+                  "and the shard waits; passes alone in the main checkout (open)")
 def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, tmp_path):
     course = tmp_path / "course"
     shutil.copytree(graded["course"] / "submitted", course / "submitted")

@@ -46,7 +46,9 @@ def config(folder: Path, exchange: Path, course_root: Path | None = None) -> Non
     (folder / "nbgrader_config.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.skip(reason="hangs in a fresh clone when it runs beside another grading test: the sandboxed kernel launcher loses its working folder (FileNotFoundError in os.getcwd) and the shard waits; passes alone in the main checkout. Open: see the issue 5 note.")
+@pytest.mark.skip(reason="hangs in a fresh clone beside another grading test: the "
+                  "sandboxed kernel launcher loses its working folder (os.getcwd) "
+                  "and the shard waits; passes alone in the main checkout (open)")
 def test_release_fetch_submit_collect_grade_release_feedback(tmp_path):
     exchange, course, home = tmp_path / "exchange", tmp_path / "course", tmp_path / "student"
     for folder in (exchange, course, home):
