@@ -76,8 +76,8 @@ def student_notebook(released: dict, rng: random.Random) -> tuple[str, str, str]
         nb["cells"].remove(solutions[0])
     elif roll < 0.37:
         import nbformat
-        return "nbformat3", "", nbformat.writes(nbformat.convert(nbformat.reads(json.dumps(nb), 4), 3),
-                                                version=3)
+        old = nbformat.convert(nbformat.reads(json.dumps(nb), 4), 3)
+        return "nbformat3", "", nbformat.writes(old, version=3)
     elif roll < 0.40:
         kind = "renamed"
         return kind, " (1)", json.dumps(nb)
