@@ -39,22 +39,14 @@ from autograder.grading_shard import (
     run_shard,
     template_dir,
 )
+from autograder.release import nbgrader_env
 
 FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
 
 
+
 def course_assignments(source: Path = SOURCE_DIR) -> list[str]:
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
-
-
-def nbgrader_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-    # The course's own packages first, whatever the current folder (an editable install made
-    # before autograder/__init__.py existed maps autograder to a namespace package).
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_DIR), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep)
-    return env
 
 
 def course_cell_timeout() -> int:

@@ -26,9 +26,12 @@ MAP_END = "<!-- course-map:end -->"
 
 
 def nbgrader_env() -> dict[str, str]:
-    """The environment nbgrader needs: it calls ``alembic`` from PATH, so put our bin/ first."""
+    """The environment nbgrader needs: it calls ``alembic`` from PATH, so put our bin/ first;
+    and the course's own packages first on PYTHONPATH, whatever the current folder."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_DIR), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep)
     return env
 
 
