@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,8 @@ from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
 from autograder import grading_sandbox as sandbox
 from autograder.grading_shard import (
     COURSE_ID,
+    GRADER_BROKEN,
+    GraderBroken,
     Options,
     load_record,
     masters_digest,
@@ -42,7 +45,7 @@ from autograder.grading_shard import (
 from autograder.release import nbgrader_env
 
 FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
-
+BROKEN_MARK = "GRADER BROKEN:"
 
 
 def course_assignments(source: Path = SOURCE_DIR) -> list[str]:
@@ -407,22 +410,24 @@ def isolation_text(options: Options) -> str:
     return "kernels run as you (not root): limits and a scratch folder only, nothing hidden"
 
 
-#: One whole grading run per machine at a time: a run already uses every core (its shards), and
-#: two runs' sandboxed kernels (same sandbox user) must not meet. Cluster shard jobs
-#: (``--shard``) do not take it; each runs on its own node.
-RUN_LOCK = Path(tempfile.gettempdir()) / "optim-course-grading.lock"
 _lock_handle = None
 
 
-def _one_grading_run_at_a_time(quiet: bool) -> None:
-    """Wait, with a message, until no other grading run is going on this machine."""
+def _one_grading_run_at_a_time(options: Options, quiet: bool) -> None:
+    """Wait, with a message, until no other run is grading this course.
+
+    Two runs of one course would write the same records and gradebook. Runs of different
+    courses are independent (each kernel has its own scratch and socket folders); cluster shard
+    jobs (``--shard``) do not take the lock, as each grades students no other shard has.
+    """
     global _lock_handle
-    _lock_handle = open(RUN_LOCK, "a")  # noqa: SIM115 - held until the process exits
+    options.work.mkdir(parents=True, exist_ok=True)
+    _lock_handle = open(options.work / "run.lock", "a")  # noqa: SIM115 - held until exit
     try:
         fcntl.flock(_lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         if not quiet:
-            print("Another grading run is going on on this machine; waiting for it to end.",
+            print("Another run is grading this course; waiting for it to end.",
                   file=sys.stderr)
         fcntl.flock(_lock_handle, fcntl.LOCK_EX)
 
@@ -442,19 +447,27 @@ def main(argv: list[str] | None = None) -> int:
         mine = shard_of(pairs, index, count)
         progress = options.work / "progress" / f"shard-{index}-of-{count}.log"
         progress.parent.mkdir(parents=True, exist_ok=True)
-        graded = run_shard(options, mine, f"{index}-of-{count}", progress)
+        try:
+            graded = run_shard(options, mine, f"{index}-of-{count}", progress)
+        except GraderBroken as exc:
+            print(f"{BROKEN_MARK} {exc}", file=sys.stderr, flush=True)
+            os._exit(GRADER_BROKEN)  # nothing left to tidy: skip zmq's exit handlers
         print(f"shard {index}/{count}: {len(mine)} submissions, {graded} graded now")
         return 0
 
     graded_now = 0
     if not args.merge_only:
-        _one_grading_run_at_a_time(args.quiet)
+        _one_grading_run_at_a_time(options, args.quiet)
         if not options.course.joinpath("submitted").is_dir():
             print(f"nothing to grade: no {options.course / 'submitted'} folder", file=sys.stderr)
         if not args.quiet:
             print(f"Grading {len(pairs)} submissions; {isolation_text(options)}.",
                   file=sys.stderr)
-        graded_now = run_parallel(args, options, pairs)
+        try:
+            graded_now = run_parallel(args, options, pairs)
+        except GraderBroken as exc:
+            print(f"Grading stopped, nothing was scored: {exc}", file=sys.stderr)
+            return 2
     # The course gradebook always holds the whole class, whatever this run graded.
     result = merge(options, list_submissions(options.course, course_assignments()))
     records = result["records"]
@@ -463,6 +476,14 @@ def main(argv: list[str] | None = None) -> int:
     paths.append(write_flags(options, records))
     paths.append(options.course / "feedback")
     print(summary(records, graded_now, time.perf_counter() - started, paths))
+    ungraded = [pair for pair in pairs if load_record(options, *pair) is None]
+    if ungraded:
+        names = ", ".join(f"{s}/{a}" for s, a in ungraded[:10])
+        more = f" and {len(ungraded) - 10} more" if len(ungraded) > 10 else ""
+        print(f"NOT GRADED ({len(ungraded)}): {names}{more}. The shards' logs are in "
+              f"{options.work / 'progress'}; run the same command again to grade them.",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -476,29 +497,64 @@ def run_parallel(args, options: Options, pairs: list[tuple[str, str]]) -> int:
     bar = Progress(len(pairs), enabled=not args.quiet)
     started = time.time()
     logs = [progress_dir / f"shard-{i}-of-{count}.log" for i in range(1, count + 1)]
-    attempts = 0
-    while True:
-        attempts += 1
+    errors = [progress_dir / f"shard-{i}-of-{count}.err" for i in range(1, count + 1)]
+    missing = list(pairs)
+    while missing:
+        before = (len(missing), _attempts_made(options))
         procs = []
         for i in range(1, count + 1):
             command = [sys.executable, "-m", "autograder", "grade", "--shard", f"{i}/{count}",
                        *_options_args(args)]
-            stderr = open(progress_dir / f"shard-{i}-of-{count}.err", "a", encoding="utf-8")
+            stderr = open(errors[i - 1], "a", encoding="utf-8")  # noqa: SIM115
             procs.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr,
                                            env=nbgrader_env()), stderr))
-        while any(p.poll() is None for p, _ in procs):
-            bar.update(min(len(pairs), _count_lines(logs)))
-            time.sleep(0.3)
-        for _, handle in procs:
-            handle.close()
+        try:
+            while any(p.poll() is None for p, _ in procs):
+                bar.update(min(len(pairs), _count_lines(logs)))
+                if any(p.returncode == GRADER_BROKEN for p, _ in procs):
+                    break
+                time.sleep(0.3)
+        finally:
+            for proc, handle in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                handle.close()
+        if any(p.returncode == GRADER_BROKEN for p, _ in procs):
+            bar.finish()
+            raise GraderBroken(f"{_broken_reason(errors)} (the shards' logs: {progress_dir})")
         bar.update(min(len(pairs), _count_lines(logs)))
         missing = [pair for pair in pairs if load_record(options, *pair) is None]
-        if not missing or attempts >= 3:
+        # A shard died (the grader ran out of memory, its watchdog found a submission stuck):
+        # run it again. Finished submissions are skipped, and every attempt is counted, so a
+        # submission that keeps stopping the grader is recorded as such after two; the loop
+        # ends when a round changes nothing.
+        if (len(missing), _attempts_made(options)) == before:
             break
-        # A shard died (e.g. the grader ran out of memory): run it again; finished students
-        # are skipped, a submission that keeps crashing the grader is recorded as such.
     bar.finish()
     return graded_since(options, pairs, started)
+
+
+def _attempts_made(options: Options) -> int:
+    total = 0
+    for path in (options.work / "attempts").glob("*/*.json"):
+        try:
+            total += int(json.loads(path.read_text(encoding="utf-8")).get("count", 0))
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def _broken_reason(errors: list[Path]) -> str:
+    for path in errors:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in reversed(lines):
+            if line.startswith(BROKEN_MARK):
+                return line.removeprefix(BROKEN_MARK).strip()
+    return "a shard found the grader broken (see " + str(errors[0].parent) + ")"
 
 
 def graded_since(options: Options, pairs, started: float) -> int:

@@ -25,6 +25,7 @@ import os
 import pwd
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -210,8 +211,27 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent dies (Linux ``PR_SET_PDEATHSIG``).
+
+    The launcher's parent is the grading process: a shard that is killed (by its watchdog, an
+    interrupt, the out-of-memory killer) takes its kernel with it instead of leaving it idle
+    forever. The setting survives ``exec`` but not a change of user, so stage 2 sets it again
+    after dropping privileges.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> None:
     config = SandboxConfig.load(config_path)
+    die_with_parent()
     here = Path.cwd()
     student, assignment = here.parts[-2], here.parts[-1]
     Path(config.scratch_parent).mkdir(parents=True, exist_ok=True)
@@ -416,6 +436,7 @@ def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
     os.chdir(work)
     if config.user and is_root():
         _drop_privileges(config.user)
+    die_with_parent()  # the parent here: unshare, or (without namespaces) the grading process
     _apply_limits(config.limits)
     # The kernel's own stdout is not the notebook's (that goes over the protocol): drop it.
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -20,12 +20,15 @@ submission whose record matches its inputs (resume, idempotence).
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import logging
 import os
 import pwd
 import shutil
+import sys
+import tempfile
 import time
 import traceback
 import warnings
@@ -43,6 +46,13 @@ from autograder.grading_submission import (
 from autograder.grading_verdicts import NotebookUnreadable, trusted_verdicts
 
 PIPELINE_VERSION = "1"
+
+#: Exit status of a shard that found the grader itself broken (no submission is to blame).
+GRADER_BROKEN = 3
+
+
+class GraderBroken(RuntimeError):
+    """The grading machinery cannot work here (e.g. no kernel can start): stop the run."""
 COURSE_ID = "optim-course"
 
 
@@ -167,8 +177,7 @@ class Shard:
         # sockets (jupyter's ipc transport) in a folder of its own.
         self.ipc_dir = None
         if options.namespaces and options.user:
-            self.ipc_dir = self.root / "ipc"
-            self.ipc_dir.mkdir()
+            self.ipc_dir = socket_dir()
             record = pwd.getpwnam(options.user)
             os.chown(self.ipc_dir, record.pw_uid, record.pw_gid)
             os.chmod(self.ipc_dir, 0o700)
@@ -192,6 +201,42 @@ class Shard:
             [str(self.root / "jupyter"), os.environ.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)
         self.api = self._api(autograded="autograded")
         self.feedback_api = self._api(autograded="feedback_src")
+        try:
+            self.preflight()
+        except BaseException:
+            self.close()
+            raise
+
+    def preflight(self) -> None:
+        """Start the sandboxed kernel once, before any submission, and fail fast if it cannot.
+
+        A kernel that cannot start is the grader's problem, never a student's: the run stops
+        with the reason instead of scoring every submission 0 (or waiting).
+        """
+        from jupyter_client.manager import KernelManager
+
+        folder = self.root / "preflight" / "_grader" / "_preflight"  # launch reads <student>/<a>
+        folder.mkdir(parents=True)
+        kwargs = {}
+        if self.ipc_dir is not None:
+            kwargs = {"transport": "ipc", "ip": str(self.ipc_dir / "preflight")}
+        manager = KernelManager(kernel_name=sandbox.KERNEL_NAME, **kwargs)
+        client = None
+        try:
+            manager.start_kernel(cwd=str(folder))
+            client = manager.client()
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+        except Exception as exc:  # noqa: BLE001 - every failure here means the same thing
+            raise GraderBroken(f"the grading kernel cannot start: {type(exc).__name__}: {exc}"
+                               ) from exc
+        finally:
+            if client is not None:
+                client.stop_channels()
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+            manager.cleanup_resources()
+            self._clean_scratch()
 
     def _api(self, autograded: str):
         from nbgrader.apps.api import NbGraderAPI
@@ -236,6 +281,7 @@ class Shard:
         if not options.run_experiments:
             graded_nb, _ = without_instructor_code(prepared.notebook, released)
         write_notebook(graded_nb, target / notebook_file)
+        watchdog(options, graded_nb)  # now that the cells to run are known
         timestamp = read_timestamp(folder)
         if timestamp:
             (target / "timestamp.txt").write_text(timestamp, encoding="utf-8")
@@ -377,11 +423,33 @@ class Shard:
             shutil.rmtree(self.inputs, ignore_errors=True)
 
     def close(self) -> None:
+        if self.ipc_dir is not None:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
         errors = self.root / "autograde-errors.log"
         if errors.is_file():  # keep what went wrong for the instructor
             shutil.copyfile(errors, self.options.work / f"autograde-errors-{self.label}.log")
         if not os.environ.get("OPTIM_GRADER_KEEP_SHARDS"):
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+#: The longest path of a unix socket (``sun_path`` is 108 bytes on Linux, with its NUL).
+SOCKET_PATH_MAX = 107
+
+
+def socket_dir() -> Path:
+    """A fresh, short folder for the kernel's unix sockets.
+
+    A socket's path must fit in ``sun_path``; under a deep course root (a CI clone, pytest's
+    temporary folders) ``<shard>/ipc/kernel-N`` did not, zmq refused it ("File name too long")
+    and the kernel never started. ``/tmp/og-XXXXXXXX/kernel-N`` always fits.
+    """
+    parent = "/tmp" if os.path.isdir("/tmp") else None
+    folder = Path(tempfile.mkdtemp(prefix="og-", dir=parent))
+    # jupyter_client names the sockets <ip>-<port>: leave room for a five-digit port.
+    if len(str(folder / "kernel-65535")) > SOCKET_PATH_MAX:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise GraderBroken(f"no folder short enough for the kernel's sockets: {folder}")
+    return folder
 
 
 def child_hide(options: Options) -> list[str]:
@@ -423,12 +491,15 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
             folder = options.course / "submitted" / student / assignment
             digest = submission_digest(folder, masters)
             if not record_is_current(options, student, assignment, digest):
-                attempts = _bump_attempts(options, student, assignment, digest)
-                if shard is None:
+                if shard is None:  # before any attempt is counted: a broken grader blames no one
                     shard = Shard(options, label)
+                attempts = _bump_attempts(options, student, assignment, digest)
                 if attempts > 2:
                     _record_crash(options, student, assignment, digest, shard)
                 else:
+                    print(f"grading {student}/{assignment} (attempt {attempts})",
+                          file=sys.stderr, flush=True)
+                    watchdog(options, released_notebook(options, assignment))
                     try:
                         shard.grade(student, assignment, digest)
                     except KeyboardInterrupt:
@@ -438,6 +509,8 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
                     except Exception:  # noqa: BLE001 - one submission never stops the batch
                         _record_crash(options, student, assignment, digest, shard,
                                       traceback.format_exc(limit=3))
+                    finally:
+                        faulthandler.cancel_dump_traceback_later()
                 graded += 1
             if progress:
                 progress.write(f"{student}/{assignment}\n")
@@ -448,6 +521,22 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
         if shard is not None:
             shard.close()
     return graded
+
+
+def watchdog(options: Options, notebook: dict) -> float:
+    """(Re)arm the shard's watchdog for grading ``notebook``; returns its deadline in seconds.
+
+    Every cell is bounded by ``Execute.timeout`` and every check by its own limits, so only a
+    fault of the grader itself (a lost kernel, a stuck socket) can reach the deadline. The
+    watchdog then ends the shard (``faulthandler``: the stuck stack goes to the shard's log),
+    the run starts it again, and a submission that stalls the grader twice is recorded as such,
+    so the rest of the class is graded. ``OPTIM_GRADER_SUBMISSION_DEADLINE`` overrides it.
+    """
+    override = os.environ.get("OPTIM_GRADER_SUBMISSION_DEADLINE")
+    cells = sum(1 for c in notebook.get("cells", []) if c.get("cell_type") == "code")
+    seconds = float(override) if override else 120.0 + (options.cell_timeout + 15) * (cells + 4)
+    faulthandler.dump_traceback_later(seconds, exit=True)
+    return seconds
 
 
 def _bump_attempts(options: Options, student: str, assignment: str, digest: str,
@@ -464,7 +553,8 @@ def _bump_attempts(options: Options, student: str, assignment: str, digest: str,
 
 
 def _record_crash(options, student, assignment, digest, shard, detail: str = "") -> None:
-    """A submission that crashed the grader itself (twice): scored 0, flagged, never retried."""
+    """A submission that stopped the grader itself (an exception, or twice its watchdog):
+    scored 0, flagged, never retried."""
     master = master_notebook(options, assignment)
     tests = test_cells(master)
     grades = []
@@ -476,8 +566,8 @@ def _record_crash(options, student, assignment, digest, shard, detail: str = "")
             grades.append({"grade_id": grade_id, "function": tests.get(grade_id, grade_id),
                            "max_score": float(meta(cell).get("points", 0)), "auto_score": None,
                            "manual_score": 0.0, "score": 0.0})
-    reason = "this submission crashed the grader" + (f": {detail.strip().splitlines()[-1]}"
-                                                     if detail else " twice")
+    reason = ("this submission crashed the grader: " + detail.strip().splitlines()[-1]
+              if detail else "this submission stopped the grader twice (see the shard logs)")
     out = record_dir(options, student, assignment)
     out.mkdir(parents=True, exist_ok=True)
     record = {"student": student, "assignment": assignment, "digest": digest,
