@@ -341,8 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--course", type=Path, default=COURSE_DIR,
                         help="nbgrader course root holding submitted/ (default: autograder/)")
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
-                        help="shards graded in parallel (default: the number of cores)")
+    parser.add_argument("--jobs", "-j", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="shards graded in parallel (default: the number of cores + 1, "
+                             "as kernels leave a core idle while they start and stop)")
     parser.add_argument("--shard", metavar="I/N", help="grade only shard I of N, no merge")
     parser.add_argument("--merge-only", action="store_true",
                         help="only merge the records of earlier shard runs, export, summarise")

@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -129,6 +130,7 @@ class SandboxConfig:
     ipc_dir: str | None = None  # kernel sockets (ipc transport), shown at the same path inside
     limits: Limits = field(default_factory=Limits)
     python: str = sys.executable
+    zygote: str | None = None  # socket of the shard's kernel zygote (None: start from scratch)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SandboxConfig:
@@ -188,8 +190,9 @@ def install_kernelspec(jupyter_dir: Path, config: SandboxConfig) -> Path:
     config_path = jupyter_dir / "sandbox.json"
     config_path.write_text(json.dumps(asdict(config), indent=1), encoding="utf-8")
     spec = {
+        # No command history: nothing reads it, and its database costs every kernel a start.
         "argv": [sys.executable, "-m", "autograder.grading_sandbox", "launch", str(config_path),
-                 "{connection_file}"],
+                 "{connection_file}", "--HistoryManager.enabled=False"],
         "display_name": "Python 3 (grading sandbox)",
         "language": "python",
         # The kernel may sit behind unshare: interrupt it with a message, not a signal.
@@ -259,6 +262,10 @@ def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> No
         os.chown(lib / "connection.json", record.pw_uid, record.pw_gid)
         os.chmod(scratch, 0o755)
         os.chmod(lib, 0o755)
+    if config.zygote:
+        code = _via_zygote(config.zygote, scratch, kernel_args)
+        if code is not None:
+            sys.exit(code)
     stage2 = [config.python, "-m", "autograder.grading_sandbox", "stage2", config_path,
               str(scratch), *kernel_args]
     if config.namespaces and is_root():
@@ -407,14 +414,9 @@ def _apply_limits(limits: Limits) -> None:
         cap(resource.RLIMIT_NPROC, limits.processes)
 
 
-def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
-    config = SandboxConfig.load(config_path)
-    scratch = Path(scratch_arg)
-    if config.namespaces and is_root():
-        work, lib = _isolate_filesystem(config, scratch)
-    else:
-        work, lib = str(scratch / "work"), str(scratch / "lib")
-    env = {
+def kernel_env(config: SandboxConfig, work: str, lib: str) -> dict[str, str]:
+    """The grading kernel's whole environment (nothing is inherited from the grader)."""
+    return {
         "PATH": os.pathsep.join([os.path.dirname(config.python), "/usr/local/bin", "/usr/bin",
                                  "/bin"]),
         "HOME": work,
@@ -423,28 +425,227 @@ def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
         "PYTHONDONTWRITEBYTECODE": "1",
         "IPYTHONDIR": os.path.join(work, ".ipython"),
         "MPLCONFIGDIR": os.path.join(work, ".matplotlib"),
-        "MPLBACKEND": "Agg",
-        "JUPYTER_RUNTIME_DIR": os.path.join(work, ".jupyter"),
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        "LANG": "C.UTF-8",
         "NBGRADER_EXECUTION": "autograde",
         "OPTIM_GRADER_VERDICTS": os.path.join(lib, "verdicts.json"),
         "OPTIM_GRADER_OUTPUT_BYTES": str(config.limits.output_bytes),
-        "LANG": "C.UTF-8",
+        **WARM_ENV,
     }
+
+
+#: Set before any module is imported, in the zygote and in every kernel alike.
+WARM_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1"}
+
+
+def _enter_sandbox(config: SandboxConfig, scratch: Path) -> tuple[str, str, dict[str, str]]:
+    """Stage 2's steps, in this process: hide the course (in namespaces, as root), move into the
+    work folder, drop to the sandbox user, apply the limits, silence stdout. Returns the
+    kernel's (work folder, lib folder, environment)."""
+    if config.namespaces and is_root():
+        work, lib = _isolate_filesystem(config, scratch)
+    else:
+        work, lib = str(scratch / "work"), str(scratch / "lib")
+    env = kernel_env(config, work, lib)
     os.chdir(work)
     if config.user and is_root():
         _drop_privileges(config.user)
-    die_with_parent()  # the parent here: unshare, or (without namespaces) the grading process
+    die_with_parent()  # the parent here: unshare (or the zygote's relay), or the grader
     _apply_limits(config.limits)
     # The kernel's own stdout is not the notebook's (that goes over the protocol): drop it.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
+    return work, lib, env
+
+
+def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
+    config = SandboxConfig.load(config_path)
+    work, lib, env = _enter_sandbox(config, Path(scratch_arg))
     argv = [config.python, "-m", "optim_grader_boot", "-f",
             os.path.join(lib, "connection.json"), *kernel_args]
     os.execve(config.python, argv, env)
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote: kernels forked from a process that has already imported them.
+#
+# Starting Python, ipykernel, numpy and matplotlib costs about a second of CPU per kernel, more
+# than everything else a submission needs. Each shard therefore starts one zygote (as the
+# grader) that imports them once and then, for each kernel, forks: the child makes the same
+# namespaces as ``unshare`` (mount, PID, network), forks the kernel as PID 1 of the new PID
+# namespace, and the kernel goes through exactly stage 2's steps before ipykernel starts. Learner
+# code runs only in that kernel, never in the zygote. The launcher (what jupyter_client started)
+# stays as the kernel's stand-in: it waits for the kernel's exit status, and if it is killed the
+# relay kills the kernel. Without a zygote (it failed to start), the launcher execs stage 2.
+
+#: Imported once by the zygote: the kernel itself and what the notebooks' graded cells import.
+WARM_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+                # what the kernel app imports while it initialises (its debugger above all)
+                "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
+                "IPython.core.oinspect", "IPython.extensions.storemagic", "sqlite3",
+                "tornado.queues", "pdb", "pydoc",
+                "numpy", "matplotlib", "matplotlib.pyplot", "helpers.data", "helpers.network",
+                "helpers.plots", "helpers.surfaces", "helpers.training")
+
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+MS_NOEXEC = 8
+
+
+def start_zygote(config_path: Path, socket_path: Path, wait: float = 60.0
+                 ) -> subprocess.Popen | None:
+    """Start a shard's zygote and wait until it serves; None (kernels then start from
+    scratch, only slower) if it does not come up."""
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "autograder.grading_sandbox", "zygote",
+                                str(config_path), str(socket_path)],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and process.poll() is None:
+        if socket_path.exists():
+            return process
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    print("the kernel zygote did not start: kernels start from scratch", file=sys.stderr)
+    return None
+
+
+def _via_zygote(socket_path: str, scratch: Path, kernel_args: list[str]) -> int | None:
+    """Ask the zygote for a kernel and wait for it; its exit status, or None (no zygote)."""
+    import socket
+
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(socket_path)
+        conn.sendall(json.dumps({"scratch": str(scratch), "kernel_args": kernel_args}).encode()
+                     + b"\n")
+    except OSError:
+        conn.close()
+        return None
+    reply = b""
+    while chunk := conn.recv(64):
+        reply += chunk
+    try:
+        return int(reply.decode().strip() or "1")
+    except ValueError:
+        return 1
+
+
+def zygote(config_path: str, socket_path: str) -> None:
+    """Serve kernels on ``socket_path`` (root-only) until the shard that started us ends."""
+    import importlib
+    import socket
+
+    config = SandboxConfig.load(config_path)
+    die_with_parent()
+    os.environ.update(WARM_ENV)
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a module not warmed is imported by the kernel
+            print(f"zygote: {name} not preloaded ({type(exc).__name__}: {exc})", file=sys.stderr)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # relays are reaped automatically
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o177)
+    server.bind(socket_path + ".tmp")
+    os.umask(old_umask)
+    server.listen(64)
+    os.rename(socket_path + ".tmp", socket_path)  # appears only once it accepts
+    while True:
+        conn, _ = server.accept()
+        if os.fork() == 0:
+            code = 70
+            try:
+                server.close()
+                _relay(config, conn)
+                code = 0
+            except BaseException:  # noqa: BLE001 - the launcher gets a failure status
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        conn.close()
+
+
+def _relay(config: SandboxConfig, conn) -> None:
+    """In the zygote's child: make the namespaces, fork the kernel, report its exit status."""
+    import selectors
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        data += chunk
+    request = json.loads(data)
+    if config.namespaces and is_root():
+        flags = CLONE_NEWNS | CLONE_NEWPID | (0 if config.network else CLONE_NEWNET)
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(flags) != 0:
+            raise OSError(ctypes.get_errno(), "unshare failed")
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            conn.close()
+            _zygote_kernel(config, Path(request["scratch"]), request["kernel_args"])
+        except BaseException:  # noqa: BLE001
+            traceback.print_exc()
+        finally:
+            os._exit(71)
+    events = selectors.DefaultSelector()
+    pidfd = os.pidfd_open(kernel)
+    events.register(conn, selectors.EVENT_READ)
+    events.register(pidfd, selectors.EVENT_READ)
+    while True:
+        for key, _ in events.select():
+            if key.fileobj is conn and not conn.recv(64):  # the launcher is gone
+                os.kill(kernel, signal.SIGKILL)
+                os.waitpid(kernel, 0)
+                return
+            if key.fileobj == pidfd:
+                _, status = os.waitpid(kernel, 0)
+                conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                return
+
+
+def _zygote_kernel(config: SandboxConfig, scratch: Path, kernel_args: list[str]) -> None:
+    """In the forked kernel (PID 1 of its namespace): stage 2, then ipykernel in-process."""
+    die_with_parent()
+    if config.namespaces and is_root():
+        _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    os.closerange(3, 1 << 16)
+    work, lib, env = _enter_sandbox(config, scratch)
+    os.environ.clear()
+    os.environ.update(env)
+    # What ``python -m optim_grader_boot`` would see: the work folder, then PYTHONPATH, then
+    # the installation; none of the grader's own modules.
+    sys.path[:] = [work, lib, *(p for p in sys.path[1:] if p)]
+    for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
+        del sys.modules[name]
+    import numpy
+
+    numpy.random.seed()  # a fresh process's global generator, not the zygote's
+    import optim_grader_boot
+    from ipykernel.kernelapp import IPKernelApp
+
+    optim_grader_boot._cap_stream_output(config.limits.output_bytes)
+    argv = ["-f", os.path.join(lib, "connection.json"), *kernel_args]
+    sys.argv = [config.python, *argv]
+    code = 0
+    try:
+        IPKernelApp.launch_instance(argv=argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+    os._exit(code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
         launch(argv[1], argv[2], argv[3:])
     elif len(argv) >= 3 and argv[0] == "stage2":
         stage2(argv[1], argv[2], argv[3:])
+    elif len(argv) == 3 and argv[0] == "zygote":
+        zygote(argv[1], argv[2])
     else:
         print("usage: python -m autograder.grading_sandbox launch|stage2 CONFIG ARG [...]",
               file=sys.stderr)

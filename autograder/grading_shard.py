@@ -181,12 +181,21 @@ class Shard:
             record = pwd.getpwnam(options.user)
             os.chown(self.ipc_dir, record.pw_uid, record.pw_gid)
             os.chmod(self.ipc_dir, 0o700)
+        # The kernel zygote's socket: in a root-only folder no kernel ever sees.
+        self.zygote_dir = socket_dir()
+        self.zygote = None
+        zygote_socket = self.zygote_dir / "zygote"
+        use_zygote = not os.environ.get("OPTIM_GRADER_NO_ZYGOTE")
         config = sandbox.SandboxConfig(
             scratch_parent=str(self.scratch), inputs_dir=str(self.inputs), lib_dir=str(lib),
             user=options.user, namespaces=options.namespaces, hide=list(options.hide),
             network=self.ipc_dir is None,
-            ipc_dir=str(self.ipc_dir) if self.ipc_dir else None, limits=options.limits)
+            ipc_dir=str(self.ipc_dir) if self.ipc_dir else None, limits=options.limits,
+            zygote=str(zygote_socket) if use_zygote else None)
         sandbox.install_kernelspec(self.root / "jupyter", config)
+        if use_zygote:
+            self.zygote = sandbox.start_zygote(self.root / "jupyter" / "sandbox.json",
+                                               zygote_socket)
         # The check's children (learner code too) go through the same kind of walls, but they
         # need the checks package, so only the masters and the grading data are hidden.
         self.child_python = None
@@ -216,7 +225,7 @@ class Shard:
         from jupyter_client.manager import KernelManager
 
         folder = self.root / "preflight" / "_grader" / "_preflight"  # launch reads <student>/<a>
-        folder.mkdir(parents=True)
+        folder.mkdir(parents=True, exist_ok=True)
         kwargs = {}
         if self.ipc_dir is not None:
             kwargs = {"transport": "ipc", "ip": str(self.ipc_dir / "preflight")}
@@ -252,6 +261,8 @@ class Shard:
         config.Execute.interrupt_on_timeout = True
         config.Execute.kernel_name = sandbox.KERNEL_NAME
         config.Execute.startup_timeout = 60
+        # The notebook is done with the kernel: kill it rather than poll for a polite exit.
+        config.Execute.shutdown_kernel = "immediate"
         if self.ipc_dir is not None:
             config.KernelManager.transport = "ipc"
             config.KernelManager.ip = str(self.ipc_dir / "kernel")
@@ -295,7 +306,7 @@ class Shard:
             try:
                 verdicts = {name: v.to_json() for name, v in trusted_verdicts(
                     target / notebook_file, assignment, sandbox_user=options.user,
-                    child_python=self.child_python).items()}
+                    child_python=self.child_python, in_process=True).items()}
             except NotebookUnreadable as exc:
                 notes.append(f"the check could not read the notebook: {exc}")
             except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
@@ -423,8 +434,12 @@ class Shard:
             shutil.rmtree(self.inputs, ignore_errors=True)
 
     def close(self) -> None:
-        if self.ipc_dir is not None:
-            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+        if self.zygote is not None:
+            self.zygote.kill()
+            self.zygote.wait()
+        for folder in (self.ipc_dir, self.zygote_dir):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         errors = self.root / "autograde-errors.log"
         if errors.is_file():  # keep what went wrong for the instructor
             shutil.copyfile(errors, self.options.work / f"autograde-errors-{self.label}.log")

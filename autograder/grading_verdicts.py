@@ -52,16 +52,44 @@ def check_command_available() -> bool:
 
 
 def trusted_verdicts(notebook: Path, assignment: str, *, sandbox_user: str | None = None,
-                     timeout: float = CHECK_TIMEOUT,
-                     child_python: str | None = None) -> dict[str, Verdict]:
+                     timeout: float = CHECK_TIMEOUT, child_python: str | None = None,
+                     in_process: bool = False) -> dict[str, Verdict]:
     """``{function: Verdict}`` for every graded function of ``assignment`` found in ``notebook``.
 
     Functions the check does not report (missing from the notebook) are absent: the caller scores
     them 0.
     """
     if check_command_available() and not os.environ.get("OPTIM_GRADER_FALLBACK_CHECK"):
+        if in_process:
+            return _check_in_process(notebook, timeout, child_python)
         return _check_command(notebook, timeout, child_python)
     return fallback_verdicts(notebook, assignment, sandbox_user=sandbox_user, timeout=timeout)
+
+
+def _check_in_process(notebook: Path, timeout: float, child_python: str | None = None
+                      ) -> dict[str, Verdict]:
+    """The check command's own judging, called in this (trusted) process.
+
+    Learner code still runs only in the check's children (through ``child_python``, the
+    sandbox, when given); what this saves is a Python start and the references, which stay
+    cached in a shard from one submission to the next.
+    """
+    import contextlib
+    import warnings
+
+    from autograder import isolation
+    from autograder.check_command import NotGradable, grade_notebooks
+
+    if child_python:
+        os.environ[isolation.CHILD_PYTHON_ENV] = child_python
+    limits = isolation.Limits.from_env(wall_seconds=timeout)
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        [(_, result)] = grade_notebooks([Path(notebook)], limits, isolation.default_jobs())
+    if isinstance(result, NotGradable):
+        raise NotebookUnreadable(str(result))
+    return {f.name: Verdict(f.name, bool(f.passed), float(f.score), float(f.max_score),
+                            str(f.feedback or "")) for f in result.functions}
 
 
 def _check_command(notebook: Path, timeout: float, child_python: str | None = None
