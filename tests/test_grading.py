@@ -135,6 +135,10 @@ def test_student_code_could_not_read_masters_or_write_the_gradebook(graded):
         assert "READ " not in text and "WROTE " not in text, text
         assert "OTHERS []" in text
         assert "NETWORK closed" in text
+        # Forked from the zygote or not, the kernel holds only the stand-in checks and sees no
+        # process of the grader's.
+        assert "MODULES ['autograder', 'autograder.checks']" in text, text
+        assert "GRADER PROCESSES []" in text, text
     # The gradebook is intact either way: it is rebuilt from the shards' records.
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "optim-course") as gb:

@@ -67,6 +67,14 @@ def test_a_kernel_that_cannot_start_stops_the_run_and_blames_no_student(tmp_path
     again = grade(course)
     assert again.returncode == 0, again.stdout + again.stderr
     assert scores(course) == {"alice": 10.0}
+    # A graded submission leaves no attempt behind: regrading it from scratch, again and again,
+    # never counts as the grader failing on it.
+    assert not list((course / ".grading").glob("attempts/*/*.json"))
+    for _ in range(3):
+        fresh = grade(course, "--fresh")
+        assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+        assert "(1 graded now" in fresh.stdout
+    assert scores(course) == {"alice": 10.0}
 
 
 def test_a_submission_that_stalls_the_grader_costs_no_one_else(tmp_path):
@@ -82,3 +90,36 @@ def test_a_submission_that_stalls_the_grader_costs_no_one_else(tmp_path):
     assert "bob/01_gradient_descent: this submission stopped the grader twice" in result.stdout
     logs = "".join(p.read_text() for p in (course / ".grading" / "progress").glob("*.err"))
     assert logs.count("Timeout (0:00:12)!") == 2, logs
+
+
+WRONG_SIGN = '''def update_parameters_with_gd(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters[f"W{l}"] = parameters[f"W{l}"] + learning_rate * grads[f"dW{l}"]
+        parameters[f"b{l}"] = parameters[f"b{l}"] + learning_rate * grads[f"db{l}"]
+    return parameters
+'''
+
+
+def test_kernels_from_the_zygote_and_from_scratch_grade_alike(tmp_path):
+    """The zygote only makes kernels start faster: without it, the same scores and feedback."""
+    pages = {}
+    for mode, env_extra in (("zygote", {}), ("scratch", {"OPTIM_GRADER_NO_ZYGOTE": "1"})):
+        course = tmp_path / mode
+        submit(course, "alice")
+        submit(course, "bob", ["import os\nos._exit(1)"])  # kills its kernel at the end
+        nb_path = course / "submitted" / "carol" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        submit(course, "carol")
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if "def update_parameters_with_gd" in "".join(cell["source"]):
+                cell["source"] = WRONG_SIGN
+        nb_path.write_text(json.dumps(nb), encoding="utf-8")
+        result = grade(course, env_extra=env_extra)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert scores(course) == {"alice": 10.0, "bob": 10.0, "carol": 0.0}, mode
+        pages[mode] = (course / "feedback" / "carol" / ASSIGNMENT /
+                       f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
+    assert "CheckFailed" in pages["zygote"]
+    assert pages["zygote"].replace(str(tmp_path / "zygote"), "") == \
+        pages["scratch"].replace(str(tmp_path / "scratch"), "")
