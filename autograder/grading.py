@@ -439,7 +439,11 @@ def _one_grading_run_at_a_time(options: Options, quiet: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.fresh and (args.shard or args.merge_only):
+        parser.error("--fresh forgets every record of the course: use it on a whole run, not "
+                     "with --shard or --merge-only")
     options = make_options(args)
     assignments = args.assignments or course_assignments()
     started = time.perf_counter()

@@ -15,6 +15,11 @@ unprivileged sandbox user, applies the resource limits and execs ipykernel.
 Without root (or without ``unshare``) the kernel still runs in the scratch folder, with the
 resource limits, but as the grader's own user and seeing the grader's files: see
 ``docs/INSTRUCTORS.md``, "What is isolated".
+
+Normally stage 2 does not start a new Python: each shard runs a *zygote* (``zygote``, below) that
+has imported ipykernel, numpy, matplotlib and the course's helpers once; stage 1 asks it for a
+kernel, and the zygote's fork makes the same namespaces and goes through the same stage 2 steps
+before ipykernel starts in it. The exec path above remains for when no zygote is running.
 """
 
 from __future__ import annotations
@@ -425,6 +430,7 @@ def kernel_env(config: SandboxConfig, work: str, lib: str) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "IPYTHONDIR": os.path.join(work, ".ipython"),
         "MPLCONFIGDIR": os.path.join(work, ".matplotlib"),
+        "JUPYTER_RUNTIME_DIR": os.path.join(work, ".jupyter"),
         "LANG": "C.UTF-8",
         "NBGRADER_EXECUTION": "autograde",
         "OPTIM_GRADER_VERDICTS": os.path.join(lib, "verdicts.json"),

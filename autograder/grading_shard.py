@@ -50,6 +50,7 @@ from autograder.grading_submission import (
 from autograder.grading_verdicts import NotebookUnreadable, trusted_verdicts
 
 PIPELINE_VERSION = "1"
+COURSE_ID = "optim-course"
 
 #: Exit status of a shard that found the grader itself broken (no submission is to blame).
 GRADER_BROKEN = 3
@@ -57,7 +58,6 @@ GRADER_BROKEN = 3
 
 class GraderBroken(RuntimeError):
     """The grading machinery cannot work here (e.g. no kernel can start): stop the run."""
-COURSE_ID = "optim-course"
 
 
 @dataclass

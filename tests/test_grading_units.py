@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
 
 from autograder import assignments, master_path
@@ -122,3 +123,40 @@ def test_shards_split_whole_students_and_cover_everyone(tmp_path):
 
 def test_parse_size():
     assert parse_size("2GiB") == 2 * 1024**3 and parse_size("512m") == 512 * 1024**2
+
+
+def test_kernel_sockets_fit_a_unix_socket_path_whatever_the_course_root():
+    from autograder.grading_shard import SOCKET_PATH_MAX, socket_dir
+
+    folder = socket_dir()
+    try:
+        # jupyter_client names sockets <ip>-<port>; the zygote's is "zygote".
+        assert len(str(folder / "kernel-65535")) <= SOCKET_PATH_MAX
+        assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    finally:
+        folder.rmdir()
+
+
+def test_fresh_is_refused_with_a_shard_or_merge(capsys):
+    from autograder.grading import main
+
+    for extra in (["--shard", "1/2"], ["--merge-only"]):
+        with pytest.raises(SystemExit) as stop:
+            main(["--fresh", *extra])
+        assert stop.value.code == 2
+        assert "--fresh forgets every record" in capsys.readouterr().err
+
+
+def test_feedback_exporter_compiles_templates_once():
+    from nbconvert.exporters import HTMLExporter
+
+    from autograder.grading_submission import feedback_exporter_class
+
+    exporter_class = feedback_exporter_class()
+    assert issubclass(exporter_class, HTMLExporter) and exporter_class is feedback_exporter_class()
+    nb = nbformat.read(master_path(GD), as_version=4)
+    first, _ = exporter_class().from_notebook_node(nb)
+    assert exporter_class.compiled.store  # compiled code kept for the next page
+    second, _ = exporter_class().from_notebook_node(nb)
+    plain, _ = HTMLExporter().from_notebook_node(nb)
+    assert first == second == plain
