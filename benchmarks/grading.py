@@ -20,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         stages = [json.loads(p.read_text()) for p in records]
         kernel = sum(r.get("kernel_seconds", 0) for r in stages) / max(1, len(stages))
         per_worker = sum(r.get("seconds", 0) for r in stages) / max(1, len(stages))
+        medians = {f"median_{key}": round(statistics.median(r.get(key, 0) for r in stages), 3)
+                   for key in ("seconds", "check_seconds", "kernel_seconds", "feedback_seconds")
+                   } if stages else {}
 
         rng = random.Random(args.seed + 1)
         pairs = [(f"s{i:04d}", a) for i in range(args.students) for a in names]
@@ -172,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             "per_submission_seconds": round(total / submissions, 3),
             "per_submission_worker_seconds": round(per_worker, 3),
             "per_submission_kernel_seconds": round(kernel, 3),
+            **medians,  # of one submission in its shard: whole, check, nbgrader autograde, feedback
             "plain_nbgrader_sample": len(plain),
             "plain_nbgrader_per_submission_seconds": round(plain_mean, 3),
+            "plain_nbgrader_median_seconds": round(statistics.median(plain), 3) if plain else 0,
             "plain_nbgrader_projected_total_seconds": round(plain_mean * submissions, 1),
         }
     finally:
