@@ -25,6 +25,7 @@ before ipykernel starts in it. The exec path above remains for when no zygote is
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import pwd
@@ -441,7 +442,9 @@ def kernel_env(config: SandboxConfig, work: str, lib: str) -> dict[str, str]:
 
 #: Set before any module is imported, in the zygote and in every kernel alike.
 WARM_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1"}
+            "MKL_NUM_THREADS": "1",
+            # ipykernel's debugger warns about frozen modules on every start: log noise only.
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 def _enter_sandbox(config: SandboxConfig, scratch: Path) -> tuple[str, str, dict[str, str]]:
@@ -498,14 +501,14 @@ CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_NOEXEC = 8
 
 
-def start_zygote(config_path: Path, socket_path: Path, wait: float = 60.0
-                 ) -> subprocess.Popen | None:
+def start_zygote(config_path: Path, socket_path: Path, wait: float = 60.0,
+                 kind: str = "kernel") -> subprocess.Popen | None:
     """Start a shard's zygote and wait until it serves; None (kernels then start from
     scratch, only slower) if it does not come up."""
     import time
 
-    process = subprocess.Popen([sys.executable, "-m", "autograder.grading_sandbox", "zygote",
-                                str(config_path), str(socket_path)],
+    process = subprocess.Popen([sys.executable, "-I", "-m", "autograder.grading_sandbox",
+                                "zygote", str(config_path), str(socket_path), kind],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and process.poll() is None:
@@ -514,7 +517,7 @@ def start_zygote(config_path: Path, socket_path: Path, wait: float = 60.0
         time.sleep(0.02)
     process.kill()
     process.wait()
-    print("the kernel zygote did not start: kernels start from scratch", file=sys.stderr)
+    print(f"the {kind} zygote did not start: they start from scratch", file=sys.stderr)
     return None
 
 
@@ -539,15 +542,16 @@ def _via_zygote(socket_path: str, scratch: Path, kernel_args: list[str]) -> int 
         return 1
 
 
-def zygote(config_path: str, socket_path: str) -> None:
-    """Serve kernels on ``socket_path`` (root-only) until the shard that started us ends."""
+def zygote(config_path: str, socket_path: str, kind: str = "kernel") -> None:
+    """Serve kernels (or, ``kind="check"``, the check's children) on ``socket_path``
+    (root-only) until the shard that started us ends."""
     import importlib
     import socket
 
     config = SandboxConfig.load(config_path)
     die_with_parent()
     os.environ.update(WARM_ENV)
-    for name in WARM_MODULES:
+    for name in WARM_MODULES if kind == "kernel" else CHECK_WARM_MODULES:
         try:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - a module not warmed is imported by the kernel
@@ -565,7 +569,7 @@ def zygote(config_path: str, socket_path: str) -> None:
             code = 70
             try:
                 server.close()
-                _relay(config, conn)
+                _relay(config, conn, _zygote_kernel if kind == "kernel" else _zygote_check_child)
                 code = 0
             except BaseException:  # noqa: BLE001 - the launcher gets a failure status
                 traceback.print_exc()
@@ -574,17 +578,20 @@ def zygote(config_path: str, socket_path: str) -> None:
         conn.close()
 
 
-def _relay(config: SandboxConfig, conn) -> None:
-    """In the zygote's child: make the namespaces, fork the kernel, report its exit status."""
+def _relay(config: SandboxConfig, conn, start) -> None:
+    """In the zygote's child: make the namespaces, fork the kernel (``start``), report its exit
+    status."""
     import selectors
+    import socket
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    data = b""
+    data, fds = b"", []
     while not data.endswith(b"\n"):
-        chunk = conn.recv(65536)
+        chunk, more, _flags, _address = socket.recv_fds(conn, 1 << 16, 16)
         if not chunk:
             return
         data += chunk
+        fds += more
     request = json.loads(data)
     if config.namespaces and is_root():
         flags = CLONE_NEWNS | CLONE_NEWPID | (0 if config.network else CLONE_NEWNET)
@@ -595,11 +602,13 @@ def _relay(config: SandboxConfig, conn) -> None:
     if kernel == 0:
         try:
             conn.close()
-            _zygote_kernel(config, Path(request["scratch"]), request["kernel_args"])
+            start(config, request, fds)
         except BaseException:  # noqa: BLE001
             traceback.print_exc()
         finally:
             os._exit(71)
+    for fd in fds:
+        os.close(fd)
     events = selectors.DefaultSelector()
     pidfd = os.pidfd_open(kernel)
     events.register(conn, selectors.EVENT_READ)
@@ -616,8 +625,9 @@ def _relay(config: SandboxConfig, conn) -> None:
                 return
 
 
-def _zygote_kernel(config: SandboxConfig, scratch: Path, kernel_args: list[str]) -> None:
+def _zygote_kernel(config: SandboxConfig, request: dict, fds: list[int]) -> None:
     """In the forked kernel (PID 1 of its namespace): stage 2, then ipykernel in-process."""
+    scratch, kernel_args = Path(request["scratch"]), request["kernel_args"]
     die_with_parent()
     if config.namespaces and is_root():
         _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
@@ -628,7 +638,7 @@ def _zygote_kernel(config: SandboxConfig, scratch: Path, kernel_args: list[str])
     os.environ.update(env)
     # What ``python -m optim_grader_boot`` would see: the work folder, then PYTHONPATH, then
     # the installation; none of the grader's own modules.
-    sys.path[:] = [work, lib, *(p for p in sys.path[1:] if p)]
+    sys.path[:] = [work, lib, *(p for p in sys.path if p)]
     for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
         del sys.modules[name]
     import numpy
@@ -687,6 +697,13 @@ def _hide_file(path: str) -> None:
 def child(config_path: str, python_args: list[str]) -> None:
     """Stage 2 for a check child: hide, drop privileges, exec ``python ARGS``."""
     config = SandboxConfig.load(config_path)
+    _enter_child_sandbox(config)
+    os.execv(config.python, [config.python, *python_args])
+
+
+def _enter_child_sandbox(config: SandboxConfig) -> None:
+    """A check child's walls, in this process (new namespaces already made): hide the masters
+    and the grading files, a private /tmp with /tmp/work, the sandbox user, a file size cap."""
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
     _expose_interpreter(config)
     _private_tmp(config)
@@ -705,7 +722,96 @@ def child(config_path: str, python_args: list[str]) -> None:
         os.chdir("/tmp/work")
     cap = resource.RLIMIT_FSIZE
     resource.setrlimit(cap, (config.limits.file_bytes, config.limits.file_bytes))
-    os.execv(config.python, [config.python, *python_args])
+
+
+# The check's children from a zygote, like the kernels: the interpreter command given to
+# autograder.isolation is this client, which hands its argv, environment and open files (the
+# pipes of stdin, stdout, stderr and the data channel) to the shard's check zygote and then
+# stands in for the child: it exits with the child's status, and if it is killed (the check's
+# time limit) the relay kills the child. No zygote: it execs the plain wrapper.
+CHECK_CLIENT = '''import json, os, signal, socket, sys
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    sock.connect({socket_path!r})
+except OSError:
+    os.execv({fallback!r}, [{fallback!r}, *sys.argv[1:]])
+fds = []
+for name in os.listdir("/proc/self/fd"):
+    fd = int(name)
+    if fd != sock.fileno():
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:
+            pass
+request = json.dumps({{"args": sys.argv[1:], "env": dict(os.environ), "fds": fds}})
+socket.send_fds(sock, [request.encode() + b"\\n"], fds)
+for fd in fds:
+    if fd > 2:
+        os.close(fd)
+reply = b""
+while chunk := sock.recv(64):
+    reply += chunk
+code = int(reply.decode().strip() or "1")
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+os._exit(code if code >= 0 else 1)
+'''
+
+#: Imported once by the check zygote: what every check child imports (never the masters).
+CHECK_WARM_MODULES = ("numpy", "autograder.checks.child", "importlib", "traceback",
+                      "json.encoder", "resource")
+
+
+def write_check_client(path: Path, socket_path: Path, fallback: Path) -> Path:
+    """The check children's interpreter command when the shard runs a check zygote."""
+    path.write_text(f"#!{sys.executable} -IS\n"
+                    + CHECK_CLIENT.format(socket_path=str(socket_path),
+                                          fallback=str(fallback)), encoding="utf-8")
+    os.chmod(path, 0o755)
+    return path
+
+
+def _place_fds(received: list[int], targets: list[int]) -> None:
+    """Put each received descriptor at the number it had in the client; close all others."""
+    high = []
+    for fd in received:
+        high.append(fcntl.fcntl(fd, fcntl.F_DUPFD, 1000))
+        os.close(fd)
+    for fd, target in zip(high, targets, strict=True):
+        os.dup2(fd, target)
+        os.close(fd)
+    keep = sorted(set(targets) | {0, 1, 2})
+    start = 0
+    for fd in [*keep, 1 << 16]:
+        if fd > start:
+            os.closerange(start, fd)
+        start = fd + 1
+
+
+def _zygote_check_child(config: SandboxConfig, request: dict, fds: list[int]) -> None:
+    """In the forked check child (PID 1 of its namespace): the child's walls, then what
+    ``python -I -c CODE ARGS`` would run, in this process."""
+    die_with_parent()
+    _place_fds(fds, request["fds"])
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    _enter_child_sandbox(config)
+    die_with_parent()  # again: a change of user clears it
+    os.environ.clear()
+    os.environ.update(request["env"])
+    args = list(request["args"])
+    if "-c" not in args or any(a not in ("-I", "-S", "-E", "-s", "-B", "-u")
+                               for a in args[:args.index("-c")]):
+        os.write(2, f"check zygote: unsupported interpreter arguments {args[:3]}\n".encode())
+        os._exit(2)
+    code = args[args.index("-c") + 1]
+    sys.argv = ["-c", *args[args.index("-c") + 2:]]
+    import builtins
+
+    exec(compile(code, "<string>", "exec"), {"__name__": "__main__", "__builtins__": builtins})
+    os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -716,8 +822,8 @@ def main(argv: list[str] | None = None) -> int:
         launch(argv[1], argv[2], argv[3:])
     elif len(argv) >= 3 and argv[0] == "stage2":
         stage2(argv[1], argv[2], argv[3:])
-    elif len(argv) == 3 and argv[0] == "zygote":
-        zygote(argv[1], argv[2])
+    elif len(argv) in (3, 4) and argv[0] == "zygote":
+        zygote(*argv[1:])
     else:
         print("usage: python -m autograder.grading_sandbox launch|stage2 CONFIG ARG [...]",
               file=sys.stderr)

@@ -187,7 +187,7 @@ class Shard:
             os.chmod(self.ipc_dir, 0o700)
         # The kernel zygote's socket: in a root-only folder no kernel ever sees.
         self.zygote_dir = socket_dir()
-        self.zygote = None
+        self.zygote = self.check_zygote = None
         zygote_socket = self.zygote_dir / "zygote"
         use_zygote = not os.environ.get("OPTIM_GRADER_NO_ZYGOTE")
         config = sandbox.SandboxConfig(
@@ -210,6 +210,16 @@ class Shard:
                 hide=child_hide(options), limits=options.limits)
             self.child_python = str(sandbox.write_python_wrapper(
                 self.root / "child-python", child_config))
+            if use_zygote:
+                # The check's children forked from a zygote of their own (numpy and the checks
+                # imported once); the plain wrapper stays as the client's fallback.
+                check_socket = self.zygote_dir / "check-zygote"
+                self.check_zygote = sandbox.start_zygote(
+                    self.root / "child-python.json", check_socket, kind="check")
+                if self.check_zygote is not None:
+                    self.child_python = str(sandbox.write_check_client(
+                        self.root / "child-python-client", check_socket,
+                        Path(self.child_python)))
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
             [str(self.root / "jupyter"), os.environ.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)
         self.api = self._api(autograded="autograded")
@@ -440,9 +450,10 @@ class Shard:
             shutil.rmtree(self.inputs, ignore_errors=True)
 
     def close(self) -> None:
-        if self.zygote is not None:
-            self.zygote.kill()
-            self.zygote.wait()
+        for process in (self.zygote, self.check_zygote):
+            if process is not None:
+                process.kill()
+                process.wait()
         for folder in (self.ipc_dir, self.zygote_dir):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)

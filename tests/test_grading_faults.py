@@ -101,25 +101,34 @@ WRONG_SIGN = '''def update_parameters_with_gd(parameters, grads, learning_rate):
 '''
 
 
-def test_kernels_from_the_zygote_and_from_scratch_grade_alike(tmp_path):
-    """The zygote only makes kernels start faster: without it, the same scores and feedback."""
+CRASHING = """def update_parameters_with_gd(parameters, grads, learning_rate):
+    import os
+    os._exit(3)
+"""
+
+
+def test_zygotes_and_fresh_processes_grade_alike(tmp_path):
+    """The zygotes (kernels, check children) only make starts faster: without them, the same
+    scores and the same feedback, for right, wrong and crashing code."""
     pages = {}
     for mode, env_extra in (("zygote", {}), ("scratch", {"OPTIM_GRADER_NO_ZYGOTE": "1"})):
         course = tmp_path / mode
         submit(course, "alice")
         submit(course, "bob", ["import os\nos._exit(1)"])  # kills its kernel at the end
-        nb_path = course / "submitted" / "carol" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        submit(course, "carol")
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
-        for cell in nb["cells"]:
-            if "def update_parameters_with_gd" in "".join(cell["source"]):
-                cell["source"] = WRONG_SIGN
-        nb_path.write_text(json.dumps(nb), encoding="utf-8")
+        for student, source in (("carol", WRONG_SIGN), ("dave", CRASHING)):
+            submit(course, student)
+            nb_path = course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+            nb = json.loads(nb_path.read_text(encoding="utf-8"))
+            for cell in nb["cells"]:
+                if "def update_parameters_with_gd" in "".join(cell["source"]):
+                    cell["source"] = source
+            nb_path.write_text(json.dumps(nb), encoding="utf-8")
         result = grade(course, env_extra=env_extra)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert scores(course) == {"alice": 10.0, "bob": 10.0, "carol": 0.0}, mode
-        pages[mode] = (course / "feedback" / "carol" / ASSIGNMENT /
-                       f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
-    assert "CheckFailed" in pages["zygote"]
-    assert pages["zygote"].replace(str(tmp_path / "zygote"), "") == \
-        pages["scratch"].replace(str(tmp_path / "scratch"), "")
+        assert scores(course) == {"alice": 10.0, "bob": 10.0, "carol": 0.0, "dave": 0.0}, mode
+        pages[mode] = {student: (course / "feedback" / student / ASSIGNMENT /
+                                 f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
+                       .replace(str(course), "") for student in ("carol", "dave")}
+    assert "CheckFailed" in pages["zygote"]["carol"]
+    assert "exit" in pages["zygote"]["dave"]
+    assert pages["zygote"] == pages["scratch"]
