@@ -6,6 +6,7 @@ Both run ``python -m autograder grade`` for real on a small course in a temporar
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import subprocess
@@ -18,6 +19,12 @@ from autograder import NOTEBOOKS_DIR, REPO_DIR
 from autograder.masters import solution_source
 
 pytestmark = pytest.mark.slow
+
+_spec = importlib.util.spec_from_file_location(
+    "fixture_class", Path(__file__).parent / "fixtures" / "class" / "students.py")
+_students = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_students)
+WRONG_SIGN = _students.WRONG_SIGN_GD
 
 PY = sys.executable
 ASSIGNMENT = "01_gradient_descent"
@@ -90,15 +97,6 @@ def test_a_submission_that_stalls_the_grader_costs_no_one_else(tmp_path):
     assert "bob/01_gradient_descent: this submission stopped the grader twice" in result.stdout
     logs = "".join(p.read_text() for p in (course / ".grading" / "progress").glob("*.err"))
     assert logs.count("Timeout (0:00:12)!") == 2, logs
-
-
-WRONG_SIGN = '''def update_parameters_with_gd(parameters, grads, learning_rate):
-    L = len(parameters) // 2
-    for l in range(1, L + 1):
-        parameters[f"W{l}"] = parameters[f"W{l}"] + learning_rate * grads[f"dW{l}"]
-        parameters[f"b{l}"] = parameters[f"b{l}"] + learning_rate * grads[f"db{l}"]
-    return parameters
-'''
 
 
 CRASHING = """def update_parameters_with_gd(parameters, grads, learning_rate):
