@@ -512,13 +512,32 @@ def socket_dir() -> Path:
     temporary folders) ``<shard>/ipc/kernel-N`` did not, zmq refused it ("File name too long")
     and the kernel never started. ``/tmp/og-XXXXXXXX/kernel-N`` always fits.
     """
-    parent = "/tmp" if os.path.isdir("/tmp") else None
-    folder = Path(tempfile.mkdtemp(prefix="og-", dir=parent))
+    parent = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+    sweep_socket_dirs(parent)
+    folder = Path(tempfile.mkdtemp(prefix=f"og-{os.getpid()}-", dir=parent))
     # jupyter_client names the sockets <ip>-<port>: leave room for a five-digit port.
     if len(str(folder / "kernel-65535")) > SOCKET_PATH_MAX:
         shutil.rmtree(folder, ignore_errors=True)
         raise GraderBroken(f"no folder short enough for the kernel's sockets: {folder}")
     return folder
+
+
+def sweep_socket_dirs(parent: str) -> list[Path]:
+    """Remove the socket folders of shards that are gone (killed by their watchdog or by a
+    stopped run, they had no chance to); returns what was removed."""
+    removed = []
+    for folder in Path(parent).glob("og-*-*"):
+        pid = folder.name.split("-")[1]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:
+            pass  # alive, someone else's
+    return removed
 
 
 def child_hide(options: Options) -> list[str]:

@@ -97,6 +97,10 @@ def test_a_submission_that_stalls_the_grader_costs_no_one_else(tmp_path):
     assert "bob/01_gradient_descent: this submission stopped the grader twice" in result.stdout
     logs = "".join(p.read_text() for p in (course / ".grading" / "progress").glob("*.err"))
     assert logs.count("Timeout (0:00:12)!") == 2, logs
+    # The killed shards' socket folders were swept by the next shard.
+    for folder in Path("/tmp").glob("og-*-*"):
+        pid = int(folder.name.split("-")[1])
+        assert Path(f"/proc/{pid}").exists(), f"{folder} outlived its shard"
 
 
 CRASHING = """def update_parameters_with_gd(parameters, grads, learning_rate):
