@@ -260,6 +260,23 @@ class Shard:
                 manager.shutdown_kernel(now=True)
             manager.cleanup_resources()
             self._clean_scratch()
+        # The check's children too: on a master (its own solutions) every function must pass.
+        source = self.root / "source"
+        for folder in sorted(p for p in source.iterdir() if p.is_dir()):
+            master = folder / f"{folder.name}.ipynb"
+            if not test_cells(json.loads(master.read_text(encoding="utf-8"))):
+                continue
+            try:
+                verdicts = trusted_verdicts(master, folder.name, sandbox_user=self.options.user,
+                                            child_python=self.child_python, in_process=True)
+            except Exception as exc:  # noqa: BLE001
+                raise GraderBroken(f"the check cannot run: {type(exc).__name__}: {exc}"
+                                   ) from exc
+            failed = [v for v in verdicts.values() if not v.passed]
+            if not verdicts or failed:
+                reason = failed[0].feedback.splitlines()[0] if failed else "no verdict"
+                raise GraderBroken(f"the check fails the master of {folder.name}: {reason}")
+            break
 
     def _api(self, autograded: str):
         from nbgrader.apps.api import NbGraderAPI

@@ -70,6 +70,12 @@ def test_a_kernel_that_cannot_start_stops_the_run_and_blames_no_student(tmp_path
     assert not (course / "grades.csv").exists()
     assert not list((course / ".grading").glob("records/*/*/record.json"))
     assert not list((course / ".grading").glob("attempts/*/*.json"))
+    # The same for the check: started from scratch, its children cannot start Python in 5 MiB,
+    # so it fails the master's own solutions, and that stops the run too.
+    result = grade(course, env_extra={"AUTOGRADER_MEMORY_MB": "5", "OPTIM_GRADER_NO_ZYGOTE": "1"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Grading stopped, nothing was scored: the check fails the master" in result.stderr
+    assert not (course / "grades.csv").exists()
     # Fixed, the same command grades the class as if nothing had happened.
     again = grade(course)
     assert again.returncode == 0, again.stdout + again.stderr
