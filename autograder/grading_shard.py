@@ -267,8 +267,7 @@ class Shard:
             if not test_cells(json.loads(master.read_text(encoding="utf-8"))):
                 continue
             try:
-                verdicts = trusted_verdicts(master, folder.name, sandbox_user=self.options.user,
-                                            child_python=self.child_python, in_process=True)
+                verdicts = trusted_verdicts(master, child_python=self.child_python)
             except Exception as exc:  # noqa: BLE001
                 raise GraderBroken(f"the check cannot run: {type(exc).__name__}: {exc}"
                                    ) from exc
@@ -338,8 +337,7 @@ class Shard:
         if prepared.unreadable is None:
             try:
                 verdicts = {name: v.to_json() for name, v in trusted_verdicts(
-                    target / notebook_file, assignment, sandbox_user=options.user,
-                    child_python=self.child_python, in_process=True).items()}
+                    target / notebook_file, child_python=self.child_python).items()}
             except NotebookUnreadable as exc:
                 notes.append(f"the check could not read the notebook: {exc}")
             except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
