@@ -6,9 +6,10 @@ import importlib
 import sys
 
 COMMANDS = {
-    "check": ("autograder.check_command", "grade one notebook locally, with feedback"),
-    "release": ("autograder.release", "regenerate notebooks/ from the masters with nbgrader"),
-    "grade": ("autograder.grading", "autograde every submission with nbgrader, export grades"),
+    "check": ("autograder.localcheck.command", "grade one notebook locally, with feedback"),
+    "release": ("autograder.release.notebooks",
+                "regenerate notebooks/ from the masters with nbgrader"),
+    "grade": ("autograder.grading.run", "autograde every submission with nbgrader, export grades"),
 }
 
 

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from autograder import assignments, master_path
-from autograder.grading import list_submissions, parse_size, shard_of
-from autograder.grading_submission import (
+from autograder.grading.run import list_submissions, parse_size, shard_of
+from autograder.grading.submission import (
     feedback_notebook,
     find_notebook,
     meta,
@@ -126,7 +126,7 @@ def test_parse_size():
 
 
 def test_kernel_sockets_fit_a_unix_socket_path_whatever_the_course_root():
-    from autograder.grading_shard import SOCKET_PATH_MAX, socket_dir
+    from autograder.grading.shard import SOCKET_PATH_MAX, socket_dir
 
     folder = socket_dir()
     try:
@@ -138,7 +138,7 @@ def test_kernel_sockets_fit_a_unix_socket_path_whatever_the_course_root():
 
 
 def test_fresh_is_refused_with_a_shard_or_merge(capsys):
-    from autograder.grading import main
+    from autograder.grading.run import main
 
     for extra in (["--shard", "1/2"], ["--merge-only"]):
         with pytest.raises(SystemExit) as stop:
@@ -150,7 +150,7 @@ def test_fresh_is_refused_with_a_shard_or_merge(capsys):
 def test_feedback_exporter_compiles_templates_once():
     from nbconvert.exporters import HTMLExporter
 
-    from autograder.grading_submission import feedback_exporter_class
+    from autograder.grading.submission import feedback_exporter_class
 
     exporter_class = feedback_exporter_class()
     assert issubclass(exporter_class, HTMLExporter) and exporter_class is feedback_exporter_class()

@@ -1,4 +1,4 @@
-"""autograder.isolation: a child process with limits that only sends plain data back."""
+"""autograder.localcheck.isolation: a child process with limits that only sends plain data back."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from autograder.isolation import Limits, default_jobs, run_isolated, run_many
+from autograder.localcheck.isolation import Limits, default_jobs, run_isolated, run_many
 
-ENTRY = "autograder.isolation:exec_entry"
+ENTRY = "autograder.localcheck.isolation:exec_entry"
 FAST = Limits(wall_seconds=3.0, memory_bytes=512 << 20, output_bytes=10_000)
 
 
@@ -120,7 +120,7 @@ def test_limits_from_env_and_overrides():
     assert default_jobs({"AUTOGRADER_JOBS": "3"}) == 3
 
 
-@pytest.mark.parametrize("entry", ["no.such.module:main", "autograder.isolation:nope"])
+@pytest.mark.parametrize("entry", ["no.such.module:main", "autograder.localcheck.isolation:nope"])
 def test_bad_entry_point(entry):
     r = run_isolated(entry, {}, FAST)
     assert r.status == "error"

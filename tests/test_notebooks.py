@@ -23,7 +23,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder import COURSE_DIR, NOTEBOOKS_DIR, assignments, master_path
-from autograder.release import generate, nbgrader_env
+from autograder.release.notebooks import generate, nbgrader_env
 
 ASSIGNMENTS = assignments()
 ROOT = COURSE_DIR.parent
@@ -187,7 +187,7 @@ def test_ruff_passes_on_the_master(name, tmp_path):
 
 
 def test_readme_course_map_is_generated_from_the_masters():
-    from autograder.release import README, course_map
+    from autograder.release.notebooks import README, course_map
 
     assert course_map() in README.read_text(), "README course map is stale: run `make release`"
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.masters import load_functions
+from autograder.release.masters import load_functions
 from helpers import network, training
 from helpers.data import load_moons
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.cases import Case, build
+from autograder.checks.feedback import Feedback, explain_exception, show
 
 
 def _fb(case, what, expected="", got="", meaning="", hint="", mistake=None):
-    from autograder.checks.judge import Feedback
     return Feedback(case, what, expected=expected, got=got, meaning=meaning, hint=hint,
                     mistake=mistake)
 
@@ -26,7 +26,6 @@ def _fb(case, what, expected="", got="", meaning="", hint="", mistake=None):
 def _batches(desc):
     """(list of (X values, Y values) as arrays) or an error text."""
     if not desc.get("sequence"):
-        from autograder.checks.judge import show
         return None, f"{show(desc)}, not a list of (mini_batch_X, mini_batch_Y) pairs"
     out = []
     for i, item in enumerate(desc["items"]):
@@ -57,7 +56,6 @@ def _columns(X, batches_x):
 
 
 def judge_minibatches(case: Case, expected: dict, got: dict):
-    from autograder.checks.judge import explain_exception
     spec = case.spec
     size, m, n_x = spec["mini_batch_size"], spec["m"], spec["n_x"]
     data = build(case)

@@ -10,9 +10,9 @@ API
 ---
 ::
 
-    from autograder.isolation import Limits, run_isolated, run_many
+    from autograder.localcheck.isolation import Limits, run_isolated, run_many
 
-    result = run_isolated("autograder.checks.child:main", {"name": "update_lr", ...})
+    result = run_isolated("autograder.localcheck.child:main", {"name": "update_lr", ...})
     result.status     # "ok" | "timeout" | "memory" | "crashed" | "exited" | "error"
     result.messages   # the JSON values the entry point emitted, in order (plain data)
     result.value      # what the entry point returned (when status == "ok")
@@ -455,7 +455,8 @@ def exec_entry(task, emit):
     """A generic entry point: execute ``task["source"]`` (with ``emit`` in its namespace) and
     return the JSON-serialisable value of ``task.get("result")`` from its namespace, if any.
 
-    ``run_isolated("autograder.isolation:exec_entry", {"source": "x = 6 * 7", "result": "x"})``
+    ``run_isolated("autograder.localcheck.isolation:exec_entry",
+    {"source": "x = 6 * 7", "result": "x"})``
     """
     namespace = {"__name__": "__main__", "emit": emit}
     exec(compile(task["source"], task.get("filename", "<task>"), "exec"), namespace)  # noqa: S102

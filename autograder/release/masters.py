@@ -1,10 +1,15 @@
-"""The expected values: the instructor master's own solution cells, run in the trusted process.
+"""Read the instructor masters: graded functions, points, setup imports and reference solutions.
 
-Single source of truth: nothing in the checks package re-implements a graded function. For a
-function ``name`` the master is the notebook under ``autograder/source/`` whose solution cell
-has nbgrader ``grade_id == name``; that cell is executed after the *imports* of the master's
-setup cells (tag ``setup``), and the function it defines is the reference. Results are cached
-per process (and re-read when the master file changes).
+The masters (``autograder/source/<assignment>/<assignment>.ipynb``) are the single source of
+truth for the reference solutions. Everything that needs a reference rule (the checks' expected
+values, the benchmarks, the tests, the release's course map) reads it through here; nothing
+keeps a copy. For a function ``name`` the master is the notebook whose solution cell has
+nbgrader ``grade_id == name``; that cell is executed after the *imports* of the master's setup
+cells (tag ``setup``), and the function it defines is the reference. Results are cached per
+process (and re-read when the master file changes).
+
+Trusted code only: :func:`reference_function` executes the instructor's masters in the calling
+process.
 """
 
 from __future__ import annotations
@@ -140,3 +145,28 @@ def reference_function(name: str):
         raise LookupError(f"the master {m.assignment} solution cell {name!r} defines no {name}()")
     _functions[name] = (key, fn)
     return fn
+
+
+# ----------------------------------------------------------------------------- conveniences
+source = cell_source
+
+
+def load_master(assignment: str) -> dict:
+    """The master notebook of ``assignment`` as a JSON dict."""
+    return read_notebook(master_path(assignment))
+
+
+def graded_functions(assignment: str) -> list[tuple[str, float]]:
+    """``[(function name, points), ...]`` in notebook order, from the master's graded cells."""
+    m = master(assignment)
+    return [(name, m.points.get(name, 0.0)) for name in m.functions]
+
+
+def solution_source(function: str) -> str:
+    """The master's solution cell of ``function`` (with its solution markers)."""
+    return master_for_function(function).solutions[function]
+
+
+def load_functions(*functions: str) -> dict:
+    """``{name: function}``: each master solution cell executed after its setup imports."""
+    return {name: reference_function(name) for name in functions}

@@ -2,10 +2,10 @@
 
 :func:`trusted_verdicts` is the single integration point between ``make grade`` and the check of
 ``python -m autograder check NOTEBOOK --json`` (its JSON is in ``COURSE_SPEC.md``). It calls the
-command's own code (:func:`autograder.check_command.grade_notebooks`) in the grading process, which
-is trusted: learner code runs only in the check's children, started through ``child_python`` (the
-shard's sandbox) when given, and what the grading process keeps from one submission to the next is
-only the references computed from the masters.
+command's own code (:func:`autograder.localcheck.command.grade_notebooks`) in the grading process,
+which is trusted: learner code runs only in the check's children, started through ``child_python``
+(the shard's sandbox) when given, and what the grading process keeps from one submission to the
+next is only the references computed from the masters.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def trusted_verdicts(notebook: Path, *, timeout: float = CHECK_TIMEOUT,
 
     A function whose cell is missing from the notebook gets a failing verdict that says so.
     """
-    from autograder import isolation
-    from autograder.check_command import NotGradable, grade_notebooks
+    from autograder.localcheck import isolation
+    from autograder.localcheck.command import NotGradable, grade_notebooks
 
     if child_python:
         os.environ[isolation.CHILD_PYTHON_ENV] = child_python

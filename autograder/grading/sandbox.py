@@ -2,7 +2,7 @@
 
 nbgrader starts one kernel per notebook through a kernelspec. Ours points at this module:
 
-``python -m autograder.grading_sandbox launch CONFIG.json CONNECTION_FILE [kernel args]``
+``python -m autograder.grading.sandbox launch CONFIG.json CONNECTION_FILE [kernel args]``
 
 Stage 1 (as the grader) makes a private scratch folder for this kernel: ``work/`` (the
 student's non-notebook files, owned by the sandbox user) and ``lib/`` (root-owned: the kernel's
@@ -197,7 +197,7 @@ def install_kernelspec(jupyter_dir: Path, config: SandboxConfig) -> Path:
     config_path.write_text(json.dumps(asdict(config), indent=1), encoding="utf-8")
     spec = {
         # No command history: nothing reads it, and its database costs every kernel a start.
-        "argv": [sys.executable, "-m", "autograder.grading_sandbox", "launch", str(config_path),
+        "argv": [sys.executable, "-m", "autograder.grading.sandbox", "launch", str(config_path),
                  "{connection_file}", "--HistoryManager.enabled=False"],
         "display_name": "Python 3 (grading sandbox)",
         "language": "python",
@@ -272,7 +272,7 @@ def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> No
         code = _via_zygote(config.zygote, scratch, kernel_args)
         if code is not None:
             sys.exit(code)
-    stage2 = [config.python, "-m", "autograder.grading_sandbox", "stage2", config_path,
+    stage2 = [config.python, "-m", "autograder.grading.sandbox", "stage2", config_path,
               str(scratch), *kernel_args]
     if config.namespaces and is_root():
         unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
@@ -507,7 +507,7 @@ def start_zygote(config_path: Path, socket_path: Path, wait: float = 60.0,
     scratch, only slower) if it does not come up."""
     import time
 
-    process = subprocess.Popen([sys.executable, "-I", "-m", "autograder.grading_sandbox",
+    process = subprocess.Popen([sys.executable, "-I", "-m", "autograder.grading.sandbox",
                                 "zygote", str(config_path), str(socket_path), kind],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + wait
@@ -671,14 +671,14 @@ def _zygote_kernel(config: SandboxConfig, request: dict, fds: list[int]) -> None
 def write_python_wrapper(path: Path, config: SandboxConfig) -> Path:
     """An executable that behaves like ``python ARGS`` but runs inside the sandbox (as root:
     new mount/PID/network namespaces, ``config.hide`` covered, private /tmp, the sandbox user).
-    Given to :mod:`autograder.isolation` as the interpreter of the check's children."""
+    Given to :mod:`autograder.localcheck.isolation` as the interpreter of the check's children."""
     config_path = path.with_suffix(".json")
     config_path.write_text(json.dumps(asdict(config), indent=1), encoding="utf-8")
     repo = Path(__file__).resolve().parent.parent
     path.write_text(
         "#!/bin/sh\n"
         f"PYTHONPATH='{repo}' exec unshare --mount --pid --fork --kill-child --mount-proc --net"
-        f" -- '{config.python}' -m autograder.grading_sandbox child '{config_path}' \"$@\"\n",
+        f" -- '{config.python}' -m autograder.grading.sandbox child '{config_path}' \"$@\"\n",
         encoding="utf-8")
     os.chmod(path, 0o755)
     return path
@@ -725,10 +725,10 @@ def _enter_child_sandbox(config: SandboxConfig) -> None:
 
 
 # The check's children from a zygote, like the kernels: the interpreter command given to
-# autograder.isolation is this client, which hands its argv, environment and open files (the
-# pipes of stdin, stdout, stderr and the data channel) to the shard's check zygote and then
-# stands in for the child: it exits with the child's status, and if it is killed (the check's
-# time limit) the relay kills the child. No zygote: it execs the plain wrapper.
+# autograder.localcheck.isolation is this client, which hands its argv, environment and open
+# files (the pipes of stdin, stdout, stderr and the data channel) to the shard's check zygote
+# and then stands in for the child: it exits with the child's status, and if it is killed (the
+# check's time limit) the relay kills the child. No zygote: it execs the plain wrapper.
 CHECK_CLIENT = '''import json, os, signal, socket, sys
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 try:
@@ -760,7 +760,7 @@ os._exit(code if code >= 0 else 1)
 '''
 
 #: Imported once by the check zygote: what every check child imports (never the masters).
-CHECK_WARM_MODULES = ("numpy", "autograder.checks.child", "importlib", "traceback",
+CHECK_WARM_MODULES = ("numpy", "autograder.localcheck.child", "importlib", "traceback",
                       "json.encoder", "resource")
 
 
@@ -825,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
     elif len(argv) in (3, 4) and argv[0] == "zygote":
         zygote(*argv[1:])
     else:
-        print("usage: python -m autograder.grading_sandbox launch|stage2 CONFIG ARG [...]",
+        print("usage: python -m autograder.grading.sandbox launch|stage2 CONFIG ARG [...]",
               file=sys.stderr)
         return 2
     return 0

@@ -2,8 +2,8 @@
 
 For each submission of each student of the shard (see :func:`grade_submission`):
 
-1. :func:`autograder.grading_submission.prepare` rebuilds it on the released notebook;
-2. :func:`autograder.grading_verdicts.trusted_verdicts` gets the out-of-process verdict of each
+1. :func:`autograder.grading.submission.prepare` rebuilds it on the released notebook;
+2. :func:`autograder.grading.verdicts.trusted_verdicts` gets the out-of-process verdict of each
    graded function;
 3. real ``nbgrader autograde`` runs it in the sandboxed kernel (``Execute.timeout`` per cell);
 4. every test cell's score is set to the trusted verdict: where nbgrader's in-kernel score differs,
@@ -38,8 +38,8 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 
-from autograder import grading_sandbox as sandbox
-from autograder.grading_submission import (
+from autograder.grading import sandbox
+from autograder.grading.submission import (
     feedback_exporter_class,
     feedback_notebook,
     meta,
@@ -47,7 +47,7 @@ from autograder.grading_submission import (
     without_instructor_code,
     write_notebook,
 )
-from autograder.grading_verdicts import NotebookUnreadable, trusted_verdicts
+from autograder.grading.verdicts import NotebookUnreadable, trusted_verdicts
 
 PIPELINE_VERSION = "1"
 COURSE_ID = "optim-course"

@@ -6,7 +6,7 @@ passes ``notebooks/``). For each notebook the instructor master is found from th
 master's solution cells, and their points come from the master's test cells (never from the
 file being graded). Each graded function is then checked like its test cell does, on the
 visible and the hidden cases, but the learner's code runs in a fresh child process per function
-(:mod:`autograder.isolation`): the master's setup imports and the learner's solution cell
+(:mod:`autograder.localcheck.isolation`): the master's setup imports and the learner's solution cell
 (found by grade_id, or else as the code cell that defines the function) are executed there, the
 function is probed, and only plain data comes back to be judged here. An infinite loop, a crash,
 a flood of output or a patched numpy costs that one function its points, with a reason.
@@ -54,10 +54,10 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
 )
 from autograder.checks.cases import KINDS
 from autograder.checks.judge import explain_exception
-from autograder.checks.reference import Master, assignments, cell_source, master, nbgrader_meta
-from autograder.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
+from autograder.localcheck.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
+from autograder.release.masters import Master, assignments, cell_source, master, nbgrader_meta
 
-ENTRY = "autograder.checks.child:main"
+ENTRY = "autograder.localcheck.child:main"
 
 
 class NotGradable(Exception):

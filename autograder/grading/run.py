@@ -1,8 +1,8 @@
 """``python -m autograder grade``: nbgrader autograde of a whole class, in parallel shards.
 
 Reads ``<course>/submitted/<student>/<assignment>/`` (default course: ``autograder/``), grades every
-submission with real nbgrader in a sandboxed kernel (see :mod:`autograder.grading_shard` and
-:mod:`autograder.grading_sandbox`), settles every graded function on the out-of-process check,
+submission with real nbgrader in a sandboxed kernel (see :mod:`autograder.grading.shard` and
+:mod:`autograder.grading.sandbox`), settles every graded function on the out-of-process check,
 merges the shards into ``<course>/gradebook.db``, writes the feedback to
 ``<course>/feedback/<student>/<assignment>/``, exports ``<course>/grades.csv`` with nbgrader's CSV
 export and ``<course>/flags.csv``, and prints a summary.
@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 
 from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
-from autograder import grading_sandbox as sandbox
-from autograder.grading_shard import (
+from autograder.grading import sandbox
+from autograder.grading.shard import (
     COURSE_ID,
     GRADER_BROKEN,
     GraderBroken,
@@ -42,7 +42,7 @@ from autograder.grading_shard import (
     run_shard,
     template_dir,
 )
-from autograder.release import nbgrader_env
+from autograder.release.notebooks import nbgrader_env
 
 FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
 BROKEN_MARK = "GRADER BROKEN:"
@@ -80,7 +80,7 @@ def ensure_template(options: Options, source: Path = SOURCE_DIR) -> Path:
         shutil.copytree(source, build / "source",
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         shutil.copyfile(COURSE_DIR / "nbgrader_config.py", build / "nbgrader_config.py")
-        command = [sys.executable, "-m", "autograder.grading", "_template", str(build)]
+        command = [sys.executable, "-m", "autograder.grading.run", "_template", str(build)]
         result = subprocess.run(command, capture_output=True, text=True, env=nbgrader_env(),
                                 cwd=build)
         if result.returncode != 0:

@@ -1,0 +1,240 @@
+"""What the learner reads: the :class:`Feedback` of one failed case, and its wording.
+
+Shared by every judge (:mod:`.judge` for the update rules, initializers and schedules,
+:mod:`.minibatches` for ``random_mini_batches``): the feedback's layout (tried, expected, got,
+what it usually means, a hint), the short descriptions of plain values, and the explanation of
+an exception the learner's code raised, in terms of the layers and keys the learner wrote.
+Plain data in, text out; no numpy object of the learner's is ever seen here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from autograder.checks.cases import KINDS, Case
+
+
+@dataclass
+class Feedback:
+    """Why one case failed, in the learner's terms."""
+
+    case: Case
+    what: str                       # one-line statement of the problem
+    expected: str = ""
+    got: str = ""
+    meaning: str = ""
+    hint: str = ""
+    mistake: str | None = None      # id of the named mistake, if recognised
+    not_attempted: bool = False
+
+    def text(self, name: str, position: str = "") -> str:
+        if self.not_attempted:
+            return (f"{name}: not attempted yet. The function still raises "
+                    "NotImplementedError: replace the 'raise NotImplementedError()' line with "
+                    "your code, run its cell, then run the check again.")
+        head = f"{name}: {self.what}" if not position else f"{name}: {self.what} ({position})"
+        lines = [head, f"  Tried:    {self.case.label}."]
+        if self.expected:
+            lines.append(f"  Expected: {self.expected}")
+        if self.got:
+            lines.append(f"  Got:      {self.got}")
+        if self.meaning:
+            lines.append(f"  What this usually means: {self.meaning}")
+        if self.hint:
+            lines.append(f"  Hint: {self.hint}")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- formatting
+def fmt_number(x) -> str:
+    if x is None:
+        return "None"
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return str(x)
+        return f"{x:.8g}"
+    return str(x)
+
+
+def fmt_index(idx) -> str:
+    return "[" + ", ".join(str(i) for i in idx) + "]" if idx else ""
+
+
+def show(desc) -> str:
+    """A short human description of a plain value description."""
+    if not isinstance(desc, dict):
+        return repr(desc)
+    t = desc.get("type")
+    if "values" in desc and desc.get("shape") == []:
+        return f"{fmt_number(desc['values'])} ({t})"
+    if "shape" in desc:
+        return f"{t} of shape {tuple(desc['shape'])}"
+    if "value" in desc:
+        return f"{fmt_number(desc['value'])} ({t})"
+    if desc.get("dict"):
+        keys = desc.get("keys", [])
+        return f"a {t} with keys {', '.join(map(str, keys)) if keys else '(none)'}"
+    if desc.get("sequence"):
+        n = desc.get("length")
+        return f"a {t} of {n} item{'' if n == 1 else 's'}"
+    if t == "NoneType":
+        return "None (nothing was returned: is there a return statement?)"
+    return f"an object of type {t} ({desc.get('repr', '')})"
+
+
+def shape_text(shape):
+    return str(tuple(shape))
+
+
+KEY_RE = re.compile(r"^(d?)([Wb])(\d+)$")
+
+
+def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedback:
+    etype, message = exc.get("type", "Exception"), exc.get("message", "")
+    lines = exc.get("learner_lines") or []
+    where = ""
+    if lines:
+        last = lines[-1]
+        where = f" at line {last['lineno']} of your cell"
+        if last.get("line"):
+            where += f": `{last['line']}`"
+    got = f"{etype}: {message}{where}".strip()
+    if when:
+        got = f"on {when}, {got}"
+    L = len(case.spec.get("layer_dims", [])) - 1 if "layer_dims" in case.spec else None
+    fb = Feedback(case, f"your function raised {etype}", got=got)
+    if exc.get("not_implemented"):
+        fb.not_attempted = True
+        return fb
+    if etype == "KeyError" and isinstance(exc.get("key"), str):
+        key = exc["key"]
+        m = KEY_RE.match(key)
+        if m and L is not None:
+            d, p, n = m.group(1), m.group(2), int(m.group(3))
+            if n == 0:
+                fb.what = f"your code looks up {key!r}, a layer 0 that does not exist"
+                fb.meaning = ("Layers are numbered from 1: a loop over range(L) starts at 0. "
+                              f"With {L} layers the keys are {d}{p}1 ... {d}{p}{L}.")
+                fb.hint = "Make the loop variable run over 1, 2, ..., L."
+            elif n == L + 1:
+                fb.what = f"your loop goes one layer too far (KeyError {key!r} with {L} layers)"
+                fb.meaning = (f"There are {L} layers, so the keys stop at {d}{p}{L}. Either l "
+                              "runs over 1..L but you index l + 1, or L counts the entries of "
+                              "the dictionary (W and b per layer) instead of the layers.")
+                fb.hint = ("Use the loop variable itself as the layer number, and L = "
+                           "len(parameters) // 2.")
+            elif n > L + 1:
+                fb.what = f"your code looks up {key!r}, but there are only {L} layers"
+                fb.meaning = ("L is probably the number of entries of the dictionary (two per "
+                              "layer) instead of the number of layers.")
+                fb.hint = "Each layer has a W and a b: L = len(parameters) // 2."
+            elif d == "" and KINDS[name] == "update":
+                fb.what = f"your code looks up {key!r} in a dictionary that uses 'd' keys"
+                fb.meaning = (f"Gradients and optimizer state are keyed 'd{p}{n}'; only the "
+                              f"parameters are keyed '{p}{n}'.")
+                fb.hint = "Look up parameters[f'W{l}'] but grads/v/s[f'dW{l}']."
+            elif d == "d":
+                fb.what = f"your code looks up {key!r} in the parameters"
+                fb.meaning = (f"The parameters are keyed '{p}{n}'; the 'd' names belong to the "
+                              "gradients and the optimizer state.")
+                fb.hint = "Check which dictionary each lookup goes to."
+            else:
+                fb.what = f"your code looks up {key!r}, which is missing"
+                fb.meaning = "The dictionary you index does not have that key."
+                fb.hint = "Print the dictionary's keys to compare."
+        elif m is None and re.match(r"^d?[Wb]$", key):
+            fb.what = f"your code looks up {key!r} without a layer number"
+            fb.meaning = "Keys carry the layer number: W1, b1, dW1, ..."
+            fb.hint = "Build the key from the letter and the loop variable, e.g. f'W{l}'."
+        else:
+            fb.what = f"your code looks up the key {key!r}, which does not exist"
+            fb.meaning = "Keys are 'W1', 'b1', ... for parameters and 'dW1', 'db1', ... for " \
+                         "gradients and state."
+            fb.hint = "Build each key from the layer number, e.g. f'dW{l}'."
+        return fb
+    if etype == "SystemExit":
+        fb.what = "your function called exit()"
+        fb.meaning = "exit(), quit() or sys.exit() stops Python instead of returning a value."
+        fb.hint = "Use return to hand back the result."
+        return fb
+    if etype == "MemoryError":
+        fb.what = "your function ran out of memory"
+        fb.meaning = ("It tried to create an array far larger than this input needs (the "
+                      "state arrays have exactly the shapes of the parameters).")
+        fb.hint = "Print the shapes of the arrays you create."
+        return fb
+    if etype == "KeyboardInterrupt":
+        fb.what = "your function was interrupted"
+        fb.meaning = "The run was stopped before the function returned (interrupt, or a loop " \
+                     "that never ends)."
+        fb.hint = "Check that every loop ends, then run the check again."
+        return fb
+    if etype == "TypeError" and "can only concatenate str" in message:
+        fb.what = "a key was built by adding a number to a string"
+        fb.meaning = ("'W' + l fails when l is an int: Python does not turn numbers into text "
+                      "on its own.")
+        fb.hint = "Build keys with 'W' + str(l) or an f-string: f'W{l}'."
+        return fb
+    if etype == "TypeError" and "cannot be interpreted as an integer" in message:
+        fb.what = "range() was given a float"
+        fb.meaning = ("m / mini_batch_size (or math.floor of a numpy value) is a float, and "
+                      "range() and slices need integers.")
+        fb.hint = "Use integer division (//) or int(...) for counts and slice bounds."
+        return fb
+    if etype == "TypeError" and "unsupported operand" in message and "dict" in message:
+        fb.what = "arithmetic on a whole dictionary"
+        fb.meaning = (f"{message}: numbers and arrays can be multiplied or added, dictionaries "
+                      "cannot. The update is done entry by entry.")
+        fb.hint = "Loop over the layers (or keys) and update v[key], parameters[key], ..."
+        return fb
+    if etype == "IndexError" and "too many indices" in message:
+        fb.what = "an array was indexed with more dimensions than it has"
+        fb.meaning = (f"{message}. X and Y are 2-D (features or labels by examples); a 1-D "
+                      "array (after a reshape, or a slice like Y[0]) takes a single index.")
+        fb.hint = "Print the .shape of the arrays you index."
+        return fb
+    if etype == "NameError":
+        fb.what = "your function uses a name it does not define"
+        fb.meaning = (f"{message}. A graded function can only use its arguments, np, and what "
+                      "it defines itself (a variable from another cell is not there when it is "
+                      "graded).")
+        fb.hint = "Define every name you use inside the function (from its arguments)."
+        return fb
+    if etype in ("ValueError", "TypeError") and "broadcast" in message:
+        fb.what = "two arrays of incompatible shapes were combined"
+        fb.meaning = ("An operation mixed arrays of different shapes, usually a W with a b, or "
+                      "a parameter with the gradient of another layer.")
+        fb.hint = "Pair each parameter with its own gradient (W1 with dW1, b1 with db1)."
+        return fb
+    if etype == "TypeError" and ("unexpected keyword" in message or "positional argument" in
+                                 message):
+        fb.what = "the function's signature differs from the one given"
+        fb.meaning = f"{message}. The checks (and the training loop) call it with the names " \
+                     "and defaults of the original def line."
+        fb.hint = "Restore the def line as it was given."
+        return fb
+    if etype in ("TypeError", "AttributeError") and ("tuple" in message or "NoneType" in message
+                                                     or "unpack" in message):
+        fb.what = f"your function raised {etype}"
+        fb.meaning = ("Something has a different structure than expected: a function returns "
+                      "a tuple, a dictionary, or None (no return statement) where another "
+                      "kind of value is used.")
+        fb.hint = "Check what each function returns and how the values are unpacked."
+        return fb
+    if etype in ("RecursionError",):
+        fb.meaning = "The function calls itself without end."
+        fb.hint = "Do not call the function from inside itself."
+        return fb
+    if etype == "ZeroDivisionError":
+        fb.meaning = "A denominator is zero on this input."
+        fb.hint = "Check the formula's denominator; the input is given above."
+        return fb
+    fb.meaning = "Read the error and the line it points to; the input that triggered it is above."
+    fb.hint = "Try your function on this input in a new cell to see what happens."
+    return fb
+
+
+__all__ = ["Feedback", "KEY_RE", "explain_exception", "fmt_number", "fmt_index", "shape_text",
+           "show"]
