@@ -126,7 +126,7 @@ def test_parse_size():
 
 
 def test_kernel_sockets_fit_a_unix_socket_path_whatever_the_course_root():
-    from autograder.grading.shard import SOCKET_PATH_MAX, socket_dir
+    from autograder.grading.kernels import SOCKET_PATH_MAX, socket_dir
 
     folder = socket_dir()
     try:

@@ -7,5 +7,7 @@
 - :mod:`.submission`: reading a submission and rebuilding it on the released notebook; the
   sanitised feedback notebook.
 - :mod:`.verdicts`: the trusted per-function verdicts (the local check, run in the shard).
-- :mod:`.sandbox`: the sandboxed kernels and check children (namespaces, limits, zygotes).
+- :mod:`.kernels`: one shard's sandboxed processes: kernels, check children, their zygotes and
+  sockets, and the preflight that proves a kernel can start.
+- :mod:`.sandbox`: the walls themselves (namespaces, limits, the launcher, the zygote protocol).
 """
