@@ -126,6 +126,10 @@ def filled(student: Path, overrides: dict[str, str] | None = None):
     return nb
 
 
+UNTOUCHED_NOTEBOOK = "03_momentum"
+UNTOUCHED_FILE = f"untouched_{UNTOUCHED_NOTEBOOK}.ipynb"
+
+
 def prepare_root(root: Path) -> dict[str, Path]:
     """Fill the scratch root: filled notebooks, the mistake notebook, notebooks/figures."""
     written = {}
@@ -139,6 +143,11 @@ def prepare_root(root: Path) -> dict[str, Path]:
         nb = filled(mistake, {MISTAKE_FUNCTION: MOMENTUM_L_PLUS_1})
         nbformat.write(nb, root / MISTAKE_FILE)
         written["mistake"] = root / MISTAKE_FILE
+    # One notebook exactly as released, to open and save untouched.
+    untouched = NOTEBOOKS / f"{UNTOUCHED_NOTEBOOK}.ipynb"
+    if untouched.exists():
+        shutil.copyfile(untouched, root / UNTOUCHED_FILE)
+        written["untouched"] = root / UNTOUCHED_FILE
     figures = NOTEBOOKS / "figures"
     if figures.is_dir():
         shutil.copytree(figures, root / "figures")

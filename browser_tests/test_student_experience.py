@@ -288,3 +288,26 @@ def test_nbgrader_validate_names_the_mistake(lab, page, shot):
     assert "CheckFailed" in text and L_PLUS_1_DIAGNOSIS.search(text), (
         f"Validate does not show the diagnosis: {text[:1500]}")
     dialog.locator("button").last.click()
+
+
+def test_untouched_notebook_opens_clean_and_saves_unchanged(lab, page, shot):
+    """Opening a released notebook connects its kernel without marking it unsaved, and saving it
+    untouched writes the very bytes the release wrote (no tracked file changes)."""
+    filename = lab_driver.UNTOUCHED_FILE
+    path = lab.root / filename
+    released = path.read_bytes()
+    panel = open_notebook(page, lab, filename)
+    page.wait_for_timeout(2000)  # kernel_info has arrived; give the metadata update its turn
+    page.screenshot(path=str(shot("untouched-opened")))
+    dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count()
+    assert dirty == 0, "the untouched notebook is marked unsaved as soon as its kernel connects"
+    save(page, panel, path)
+    assert path.read_bytes() == released, (
+        "saving the untouched notebook changed the file: " + _first_difference(released,
+                                                                               path.read_bytes()))
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+              min(len(a), len(b)))
+    return f"byte {at}: {a[at - 80:at + 80]!r} became {b[at - 80:at + 80]!r}"

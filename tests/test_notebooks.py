@@ -67,6 +67,19 @@ def test_student_notebooks_are_exactly_what_release_generates(tmp_path):
         assert fresh == committed, f"notebooks/{name}.ipynb drifted: run `make release`"
 
 
+def test_student_notebooks_carry_what_the_course_kernel_reports():
+    """JupyterLab copies the kernel's language_info and kernelspec into a notebook it opens; when
+    the file already holds exactly that, opening and saving an untouched notebook changes nothing
+    (the browser tests save one and compare bytes)."""
+    from autograder.release.notebooks import kernel_metadata
+
+    expected = kernel_metadata()
+    for name in ASSIGNMENTS:
+        metadata = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4).metadata
+        for key, value in expected.items():
+            assert metadata.get(key) == value, f"{name}: metadata.{key} is {metadata.get(key)}"
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_no_solution_or_hidden_test_reaches_students(name):
     text = (NOTEBOOKS_DIR / f"{name}.ipynb").read_text()

@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from autograder import COURSE_DIR, NOTEBOOKS_DIR, REPO_DIR, SOURCE_DIR, assignments
 from autograder.release.masters import graded_functions, load_master, source
 
@@ -57,9 +59,48 @@ def generate(output: Path, names: list[str] | None = None) -> list[Path]:
                                    f"{result.stdout}\n{result.stderr}")
             produced = course / "release" / name / f"{name}.ipynb"
             target = output / f"{name}.ipynb"
-            shutil.copyfile(produced, target)
+            notebook = nbformat.read(produced, as_version=4)
+            notebook.metadata.update(kernel_metadata())
+            nbformat.write(notebook, target)
             written.append(target)
     return written
+
+
+KERNEL_NAME = "python3"
+_kernel_metadata: dict | None = None
+
+
+def kernel_metadata() -> dict:
+    """The ``kernelspec`` and ``language_info`` JupyterLab writes into a notebook it opens.
+
+    JupyterLab copies the kernel's ``kernel_info_reply`` into ``metadata.language_info`` and the
+    kernelspec's name, display name and language into ``metadata.kernelspec`` as soon as the
+    kernel connects; when they differ from what the file holds, the notebook is marked unsaved
+    and saving it changes a tracked file. So the release asks the course's own kernel (a real
+    ipykernel, started once) and writes exactly that.
+    """
+    global _kernel_metadata
+    if _kernel_metadata is None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import start_new_kernel
+
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        manager, client = start_new_kernel(kernel_name=KERNEL_NAME, stderr=subprocess.DEVNULL)
+        try:
+            msg_id = client.kernel_info()
+            while True:
+                reply = client.get_shell_msg(timeout=60)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+        _kernel_metadata = {
+            "kernelspec": {"name": KERNEL_NAME, "display_name": spec.display_name,
+                           "language": spec.language},
+            "language_info": reply["content"]["language_info"],
+        }
+    return _kernel_metadata
 
 
 def course_map() -> str:
