@@ -4,15 +4,18 @@
   solutions and hidden tests live.
 - :mod:`autograder.checks`: what the notebooks' test cells call (``check(name, fn)``): run the
   learner's function on the cases, compare with the expected values, name the mistake.
-- :mod:`autograder.release`: turns the masters into what others use: the student notebooks
+- :mod:`autograder.publish`: turns the masters into what others use: the student notebooks
   (``python -m autograder release``), the course map, the references the checks judge against.
 - :mod:`autograder.localcheck`: the self-learner's ``python -m autograder check NOTEBOOK``, with
   each graded function run in a child process under limits.
 - :mod:`autograder.grading`: the instructor's ``python -m autograder grade``: nbgrader autograde
   of a whole class, in shards, in sandboxed kernels, with feedback and exports.
 
-Dependencies point one way: grading -> localcheck -> release -> checks, with one exception
-left: the checks still compute their expected values from :mod:`autograder.release.masters` at
+(The package is ``publish``, not ``release``: ``autograder/release/`` is nbgrader's own folder of
+released assignments when an instructor runs nbgrader from ``autograder/``.)
+
+Dependencies point one way: grading -> localcheck -> publish -> checks, with one exception
+left: the checks still compute their expected values from :mod:`autograder.publish.masters` at
 run time (the student package replaces that with data precomputed at release).
 """
 

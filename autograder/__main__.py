@@ -7,7 +7,7 @@ import sys
 
 COMMANDS = {
     "check": ("autograder.localcheck.command", "grade one notebook locally, with feedback"),
-    "release": ("autograder.release.notebooks",
+    "release": ("autograder.publish.notebooks",
                 "regenerate notebooks/ from the masters with nbgrader"),
     "grade": ("autograder.grading.run", "autograde every submission with nbgrader, export grades"),
 }

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.release.masters import assignments, master, nbgrader_meta  # noqa: E402
+from autograder.publish.masters import assignments, master, nbgrader_meta  # noqa: E402
 
 
 def wrong_sources() -> dict[str, str]:

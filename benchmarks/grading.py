@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from autograder import SOURCE_DIR, assignments  # noqa: E402
-from autograder.release.masters import solution_source  # noqa: E402
+from autograder.publish.masters import solution_source  # noqa: E402
 
 PY = sys.executable
 HOSTILE = ("check = lambda *args, **kwargs: None\n"

@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograder.release.masters import load_functions  # noqa: E402
+from autograder.publish.masters import load_functions  # noqa: E402
 from helpers import network, training  # noqa: E402
 from helpers.data import load_moons  # noqa: E402
 

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.checks import FUNCTIONS, CheckFailed, cases_for, check
 from autograder.checks.mistakes import CATALOGUE
-from autograder.release.masters import master_for_function, reference_function
+from autograder.publish.masters import master_for_function, reference_function
 
 # Wrong learner code may take square roots of negative numbers; that is its business.
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from autograder import NOTEBOOKS_DIR
-from autograder.release.masters import master, nbgrader_meta
+from autograder.publish.masters import master, nbgrader_meta
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")

@@ -62,7 +62,7 @@ def read_csv(path: Path) -> list[dict]:
 
 def max_scores() -> dict[str, float]:
     """Points of every grade cell of each master (autograded tests and written answers)."""
-    from autograder.release.masters import load_master, nbgrader_meta
+    from autograder.publish.masters import load_master, nbgrader_meta
     return {a: float(sum(nbgrader_meta(c).get("points", 0) for c in load_master(a)["cells"]
                          if nbgrader_meta(c).get("grade"))) for a in assignments()}
 

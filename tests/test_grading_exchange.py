@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder import REPO_DIR, SOURCE_DIR
-from autograder.release.masters import solution_source
+from autograder.publish.masters import solution_source
 
 pytestmark = pytest.mark.slow
 

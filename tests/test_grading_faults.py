@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import NOTEBOOKS_DIR, REPO_DIR
-from autograder.release.masters import solution_source
+from autograder.publish.masters import solution_source
 
 pytestmark = pytest.mark.slow
 

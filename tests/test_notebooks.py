@@ -23,7 +23,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder import COURSE_DIR, NOTEBOOKS_DIR, assignments, master_path
-from autograder.release.notebooks import generate, nbgrader_env
+from autograder.publish.notebooks import generate, nbgrader_env
 
 ASSIGNMENTS = assignments()
 ROOT = COURSE_DIR.parent
@@ -71,7 +71,7 @@ def test_student_notebooks_carry_what_the_course_kernel_reports():
     """JupyterLab copies the kernel's language_info and kernelspec into a notebook it opens; when
     the file already holds exactly that, opening and saving an untouched notebook changes nothing
     (the browser tests save one and compare bytes)."""
-    from autograder.release.notebooks import kernel_metadata
+    from autograder.publish.notebooks import kernel_metadata
 
     expected = kernel_metadata()
     for name in ASSIGNMENTS:
@@ -200,7 +200,7 @@ def test_ruff_passes_on_the_master(name, tmp_path):
 
 
 def test_readme_course_map_is_generated_from_the_masters():
-    from autograder.release.notebooks import README, course_map
+    from autograder.publish.notebooks import README, course_map
 
     assert course_map() in README.read_text(), "README course map is stale: run `make release`"
 

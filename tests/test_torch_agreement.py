@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.release.masters import load_functions
+from autograder.publish.masters import load_functions
 
 REFERENCE = Path(__file__).parent / "fixtures" / "torch_reference.npz"
 RTOL = 1e-12
@@ -22,7 +22,7 @@ KEYS = ("W1", "b1", "W2", "b2")
 
 
 def master_function(name: str):
-    """The master's own solution of the graded function ``name`` (autograder.release.masters)."""
+    """The master's own solution of the graded function ``name`` (autograder.publish.masters)."""
     return load_functions(name)[name]
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.release.masters import load_functions
+from autograder.publish.masters import load_functions
 from helpers import network, training
 from helpers.data import load_moons
 

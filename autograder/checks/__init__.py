@@ -2,7 +2,7 @@
 
 A check runs the graded function on deterministic inputs (:mod:`.cases`), records what comes back
 as plain data (:mod:`.probe`), and compares it with what the instructor master's own solution cell
-returns on the same inputs (:mod:`autograder.release.masters`, :mod:`.judge`). When they differ,
+returns on the same inputs (:mod:`autograder.publish.masters`, :mod:`.judge`). When they differ,
 the learner's result is compared with a catalogue of common mistakes (:mod:`.mistakes`) so the
 message can name the mistake: what was tried, what was expected, what came back, what that pattern
 usually means, and a hint (:mod:`.feedback`).
@@ -47,7 +47,7 @@ _reference_cache: dict[str, dict] = {}
 def reference_records(name: str, cases: list[Case]) -> dict[str, dict]:
     """Plain records of the master's ``name`` on ``cases`` (cached per process)."""
     from autograder.checks import probe
-    from autograder.release.masters import reference_function
+    from autograder.publish.masters import reference_function
     fn = reference_function(name)
     out = {}
     for case in cases:

@@ -503,7 +503,7 @@ def _ignoring(name, argument, value):
     """The master's own function, but with ``argument`` forced to ``value``: what a learner's
     code does when it writes a number (often the default) where the argument belongs."""
     def wrong(*args, **kwargs):
-        from autograder.release.masters import reference_function
+        from autograder.publish.masters import reference_function
         kwargs = dict(kwargs)
         kwargs[argument] = value
         return reference_function(name)(*args, **kwargs)

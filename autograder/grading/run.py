@@ -42,7 +42,7 @@ from autograder.grading.shard import (
     run_shard,
     template_dir,
 )
-from autograder.release.notebooks import nbgrader_env
+from autograder.publish.notebooks import nbgrader_env
 
 FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
 BROKEN_MARK = "GRADER BROKEN:"

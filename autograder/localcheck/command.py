@@ -55,7 +55,7 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
 from autograder.checks.cases import KINDS
 from autograder.checks.judge import explain_exception
 from autograder.localcheck.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
-from autograder.release.masters import Master, assignments, cell_source, master, nbgrader_meta
+from autograder.publish.masters import Master, assignments, cell_source, master, nbgrader_meta
 
 ENTRY = "autograder.localcheck.child:main"
 

@@ -18,7 +18,7 @@ SETTINGS = {
 
 
 def _optimizers():
-    from autograder.release.masters import load_functions
+    from autograder.publish.masters import load_functions
 
     f = load_functions("update_parameters_with_gd", "initialize_velocity",
                        "update_parameters_with_momentum", "initialize_rmsprop",
