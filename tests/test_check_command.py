@@ -78,7 +78,8 @@ def test_correct_notebook_passes_with_exact_json_shape(tmp_path, capsys):
     assert [f["name"] for f in data["functions"]] == ["initialize_adam",
                                                       "update_parameters_with_adam"]
     for f, points in zip(data["functions"], [4.0, 6.0], strict=True):
-        assert list(f) == ["name", "passed", "score", "max_score", "feedback"]
+        assert list(f) == ["name", "passed", "score", "max_score", "mistake", "feedback"]
+        assert f["mistake"] is None
         assert f["passed"] is True and f["score"] == points == f["max_score"]
         assert isinstance(f["feedback"], str)
 

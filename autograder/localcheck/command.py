@@ -18,9 +18,11 @@ With ``--json`` standard output is exactly one JSON object::
 
     {"notebook": "notebooks/05_adam.ipynb", "score": 4.0, "max_score": 10.0,
      "functions": [{"name": "initialize_adam", "passed": true, "score": 4.0, "max_score": 4.0,
-                    "feedback": "..."}, ...]}
+                    "mistake": null, "feedback": "..."}, ...]}
 
-with one entry per graded function, in notebook order. For a folder it is
+with one entry per graded function, in notebook order. ``mistake`` is the stable id of the
+mistake the judge confirmed (``adam/epsilon-inside-sqrt``), or null when the function passed or
+no known mistake reproduces its output. For a folder it is
 ``{"notebooks": [<one object per notebook>], "score": ..., "max_score": ...}``.
 
 Limits per child (defaults; flags override the environment variables, which override the
@@ -72,10 +74,12 @@ class FunctionResult:
     score: float = 0.0
     feedback: str = ""
     status: str = ""          # passed | failed | not_attempted | missing | error
+    mistake: str | None = None  # stable id of the confirmed mistake, else None
 
     def as_json(self) -> dict:
         return {"name": self.name, "passed": self.passed, "score": self.score,
-                "max_score": self.max_score, "feedback": self.feedback}
+                "max_score": self.max_score, "mistake": None if self.passed else self.mistake,
+                "feedback": self.feedback}
 
 
 @dataclass
@@ -203,22 +207,27 @@ def _plural(n, word):
 
 
 def judge_child(name: str, child: ChildResult, limits: Limits,
-                expected: dict | None = None) -> tuple[bool, str, str]:
-    """(passed, status, feedback text) for one function from its child's messages;
+                expected: dict | None = None) -> tuple[bool, str, str, str | None]:
+    """(passed, status, feedback text, mistake id or None) for one function from its child's
+    messages;
     ``expected`` are the reference records (computed now if not given). Messages that are not
     what the child's entry point sends (forged by the notebook) fail the function."""
     try:
-        return _judge_child(name, child, limits, expected)
+        fb_out: list = []
+        passed, status, text = _judge_child(name, child, limits, expected, fb_out)
+        mistake = getattr(fb_out[0], "mistake", None) if fb_out and not passed else None
+        return passed, status, text, mistake if isinstance(mistake, str) else None
     except Exception:  # noqa: BLE001 - malformed data from the child must not crash the judge
         return False, "failed", (
             f"{name}: the results sent back while running your code could not be read.\n"
             "  What this usually means: the solution cell writes to the checker's data channel "
             "or replaces parts of the checker.\n"
-            "  Hint: keep only the function in its cell.")
+            "  Hint: keep only the function in its cell.", None)
 
 
 def _judge_child(name: str, child: ChildResult, limits: Limits,
-                 expected: dict | None = None) -> tuple[bool, str, str]:
+                 expected: dict | None = None, fb_out: list | None = None
+                 ) -> tuple[bool, str, str]:
     cases = cases_for(name)
     if expected is None:
         expected = reference_records(name, cases)
@@ -257,6 +266,8 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
         prefix.append(c)
     if prefix:
         passed, fb = judge_records(name, prefix, records, expected)
+        if not passed and fb_out is not None:
+            fb_out.append(fb)   # its .mistake is the id the JSON reports
         if not passed:
             if fb.not_attempted:
                 return False, "not_attempted", fb.text(name)
@@ -392,9 +403,9 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
                 fr.feedback = (f"{fr.name}: the reference solution in the instructor master "
                                f"could not run ({broken[fr.name]}); this is not your fault.")
             elif job is not None:
-                passed, status, text = judge_child(fr.name, children[job], limits,
-                                                   expected[fr.name])
-                fr.passed, fr.status, fr.feedback = passed, status, text
+                passed, status, text, mistake = judge_child(fr.name, children[job], limits,
+                                                            expected[fr.name])
+                fr.passed, fr.status, fr.feedback, fr.mistake = passed, status, text, mistake
                 fr.score = fr.max_score if passed else 0.0
             result.functions.append(fr)
         found_any = any(fr.status != "missing" for fr in result.functions)
