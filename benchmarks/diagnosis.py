@@ -1,0 +1,289 @@
+"""How well the check diagnoses learners' code: the catalogue in ``tests/fixtures/learners/``.
+
+Every variant of the catalogue (one graded function written the way a learner writes it, with a
+label: a mistake id from the shared vocabulary, two ids joined by ``+``, ``caught`` for a wrong
+variant whose mistake has no id, or ``correct``) goes through the local check's own path: a
+child process per variant runs the master's setup and the variant's source as the solution
+cell (:func:`autograder.localcheck.isolation.run_many`, the ``autograder.localcheck.child`` entry
+point), and the parent judges what came back with
+:func:`autograder.localcheck.command.judge_child`, exactly as ``python -m autograder check
+--json`` does for that function. The ``mistake`` it reports is the JSON's ``mistake``.
+
+Printed per function and overall:
+- variants (wrong + correct), wrong variants caught (the check fails them),
+- named: the reported id is exactly the label (``caught`` variants are never "named"),
+- misnamed: an id was reported, but not the label (for a ``caught`` variant: any id),
+- correct accepted (the check passes them),
+- median check time per variant (the child's wall time plus the judging; children run
+  ``--jobs`` at a time, so on a loaded machine this is an upper figure).
+
+    python benchmarks/diagnosis.py                 # a table
+    python benchmarks/diagnosis.py --json          # JSON: {"functions": [...], "overall": {...}}
+    python benchmarks/diagnosis.py --details       # also one line per variant that is not right
+    PYTHONPATH=/path/to/other/worktree python benchmarks/diagnosis.py   # another engine
+
+Catalogue format: ``tests/fixtures/learners/<prefix>.py`` (the prefix of the mistake ids:
+``adam.py`` holds ``update_parameters_with_adam`` variants). A variant starts at a line
+``# === <variant name>`` and its next line is ``# expect: <label>``; the rest, up to the next
+marker, is the solution cell's source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LEARNERS = REPO / "tests" / "fixtures" / "learners"
+if str(REPO) not in sys.path and not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(REPO))
+
+PREFIXES = {
+    "gd": "update_parameters_with_gd",
+    "minibatches": "random_mini_batches",
+    "init-velocity": "initialize_velocity",
+    "momentum": "update_parameters_with_momentum",
+    "init-rmsprop": "initialize_rmsprop",
+    "rmsprop": "update_parameters_with_rmsprop",
+    "init-adam": "initialize_adam",
+    "adam": "update_parameters_with_adam",
+    "update-lr": "update_lr",
+    "schedule-lr": "schedule_lr_decay",
+}
+ASSIGNMENT = {
+    "update_parameters_with_gd": "01_gradient_descent",
+    "random_mini_batches": "02_minibatches",
+    "initialize_velocity": "03_momentum",
+    "update_parameters_with_momentum": "03_momentum",
+    "initialize_rmsprop": "04_rmsprop",
+    "update_parameters_with_rmsprop": "04_rmsprop",
+    "initialize_adam": "05_adam",
+    "update_parameters_with_adam": "05_adam",
+    "update_lr": "06_learning_rate_decay",
+    "schedule_lr_decay": "06_learning_rate_decay",
+}
+MARKER = re.compile(r"^# === (?P<name>\S.*?)\s*$")
+EXPECT = re.compile(r"^# expect: (?P<label>\S+)\s*$")
+ID = re.compile(r"^[a-z-]+/[a-z0-9-]+$")
+
+
+@dataclass
+class Variant:
+    function: str
+    name: str           # "<file stem>:<variant name>"
+    label: str          # "correct", "caught", an id, or "id+id"
+    source: str
+    line: int           # where the marker is, for messages
+
+    @property
+    def wrong(self) -> bool:
+        return self.label != "correct"
+
+
+@dataclass
+class Outcome:
+    variant: Variant
+    passed: bool
+    mistake: str | None
+    feedback: str
+    seconds: float
+
+    @property
+    def named(self) -> bool:
+        return self.variant.label not in ("correct", "caught") and self.mistake == \
+            self.variant.label
+
+    @property
+    def misnamed(self) -> bool:
+        return self.variant.wrong and self.mistake is not None and not self.named
+
+
+@dataclass
+class Row:
+    function: str
+    variants: int = 0
+    wrong: int = 0
+    caught: int = 0
+    with_id: int = 0        # wrong variants whose label is an id (can be named)
+    named: int = 0
+    misnamed: int = 0
+    correct: int = 0
+    accepted: int = 0
+    seconds: list = field(default_factory=list)
+
+    def add(self, o: Outcome) -> None:
+        self.variants += 1
+        self.seconds.append(o.seconds)
+        if o.variant.wrong:
+            self.wrong += 1
+            self.caught += not o.passed
+            self.with_id += o.variant.label != "caught"
+            self.named += o.named
+            self.misnamed += o.misnamed
+        else:
+            self.correct += 1
+            self.accepted += o.passed
+
+    def as_json(self) -> dict:
+        return {"function": self.function, "variants": self.variants, "wrong": self.wrong,
+                "caught": self.caught, "with_id": self.with_id, "named": self.named,
+                "misnamed": self.misnamed, "correct": self.correct, "accepted": self.accepted,
+                "median_seconds": round(statistics.median(self.seconds), 4)
+                if self.seconds else None}
+
+
+# ----------------------------------------------------------------------------- catalogue
+def _check_label(label: str, prefix: str, where: str) -> None:
+    if label in ("correct", "caught"):
+        return
+    parts = label.split("+")
+    if len(parts) > 2 or not all(ID.match(p) and p.split("/")[0] == prefix for p in parts):
+        raise ValueError(f"{where}: bad label {label!r} (expected 'correct', 'caught', "
+                         f"'{prefix}/<slug>' or two such ids joined by '+')")
+
+
+def load_catalogue(folder: Path = LEARNERS) -> list[Variant]:
+    """Every variant of every ``<prefix>.py`` of ``folder``, in file order."""
+    out: list[Variant] = []
+    for path in sorted(folder.glob("*.py")):
+        prefix = path.stem
+        if prefix.startswith("_"):
+            continue
+        if prefix not in PREFIXES:
+            raise ValueError(f"{path}: not a function prefix ({', '.join(PREFIXES)})")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        starts = [i for i, line in enumerate(lines) if MARKER.match(line)]
+        for k, i in enumerate(starts):
+            where = f"{path.name}:{i + 1}"
+            name = MARKER.match(lines[i]).group("name")
+            m = EXPECT.match(lines[i + 1]) if i + 1 < len(lines) else None
+            if m is None:
+                raise ValueError(f"{where}: the line after '# === {name}' must be "
+                                 "'# expect: <label>'")
+            label = m.group("label")
+            _check_label(label, prefix, where)
+            end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+            source = "\n".join(lines[i + 2:end]).strip("\n") + "\n"
+            if f"def {PREFIXES[prefix]}(" not in source:
+                raise ValueError(f"{where}: variant {name!r} does not define "
+                                 f"{PREFIXES[prefix]}")
+            out.append(Variant(PREFIXES[prefix], f"{prefix}:{name}", label, source, i + 1))
+    names = [v.name for v in out]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"variant names used twice: {', '.join(dupes)}")
+    return out
+
+
+# ----------------------------------------------------------------------------- judging
+def judge_variants(variants: list[Variant], jobs: int | None = None,
+                   timeout: float = 10.0) -> list[Outcome]:
+    """Each variant through the local check's own path (child per variant, then the judge)."""
+    from autograder.checks import cases_for, reference_records
+    from autograder.localcheck.command import ENTRY, judge_child
+    from autograder.localcheck.isolation import Limits, default_jobs, run_many
+    from autograder.publish.masters import master
+
+    limits = Limits.from_env(wall_seconds=timeout)
+    setups = {a: master(a).setup for a in set(ASSIGNMENT.values())}
+    expected = {}
+    for v in variants:   # references first, before any learner code, as the command does
+        if v.function not in expected:
+            expected[v.function] = reference_records(v.function, cases_for(v.function))
+    work = [(ENTRY, {"name": v.function, "setup": setups[ASSIGNMENT[v.function]],
+                     "source": v.source, "cell": None}) for v in variants]
+    children = run_many(work, limits, workers=jobs or default_jobs())
+    out = []
+    for v, child in zip(variants, children, strict=True):
+        t0 = time.perf_counter()
+        passed, _status, text, mistake = judge_child(v.function, child, limits,
+                                                     expected[v.function])
+        judged = time.perf_counter() - t0
+        out.append(Outcome(v, passed, mistake, text, child.seconds + judged))
+    return out
+
+
+def table(outcomes: list[Outcome]) -> tuple[list[Row], Row]:
+    rows: dict[str, Row] = {f: Row(f) for f in PREFIXES.values()}
+    total = Row("overall")
+    for o in outcomes:
+        rows[o.variant.function].add(o)
+        total.add(o)
+    return [r for r in rows.values() if r.variants], total
+
+
+def problems(outcomes: list[Outcome]) -> list[str]:
+    """One line per variant the engine gets wrong (not caught, rejected, misnamed, unnamed)."""
+    out = []
+    for o in outcomes:
+        v = o.variant
+        head = o.feedback.splitlines()[0] if o.feedback else ""
+        if not v.wrong and not o.passed:
+            out.append(f"REJECTED  {v.name}: {head}")
+        elif v.wrong and o.passed:
+            out.append(f"MISSED    {v.name} ({v.label})")
+        elif o.misnamed:
+            out.append(f"MISNAMED  {v.name}: expected {v.label}, named {o.mistake}")
+        elif v.wrong and v.label != "caught" and not o.named:
+            out.append(f"UNNAMED   {v.name}: expected {v.label}; {head}")
+    return out
+
+
+def render(rows: list[Row], total: Row) -> str:
+    head = (f"{'function':34} {'variants':>8} {'caught':>9} {'named':>9} {'misnamed':>8} "
+            f"{'accepted':>9} {'median s':>8}")
+    lines = [head, "-" * len(head)]
+    for r in [*rows, total]:
+        if r is total:
+            lines.append("-" * len(head))
+        med = f"{statistics.median(r.seconds):.3f}" if r.seconds else "-"
+        lines.append(f"{r.function:34} {r.variants:>8} {f'{r.caught}/{r.wrong}':>9} "
+                     f"{f'{r.named}/{r.with_id}':>9} {r.misnamed:>8} "
+                     f"{f'{r.accepted}/{r.correct}':>9} {med:>8}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--details", action="store_true",
+                        help="also list every variant that is missed, rejected, misnamed or "
+                             "unnamed")
+    parser.add_argument("--only", default=None,
+                        help="only the variants whose name starts with this (e.g. adam:)")
+    parser.add_argument("--jobs", type=int, default=None, help="children at a time")
+    args = parser.parse_args(argv)
+    variants = load_catalogue()
+    if args.only:
+        variants = [v for v in variants if v.name.startswith(args.only)]
+    started = time.perf_counter()
+    outcomes = judge_variants(variants, jobs=args.jobs)
+    wall = time.perf_counter() - started
+    rows, total = table(outcomes)
+    import autograder
+    engine = str(Path(autograder.__file__).resolve().parent.parent)
+    if args.json:
+        payload = {"engine": engine, "wall_seconds": round(wall, 2),
+                   "functions": [r.as_json() for r in rows], "overall": total.as_json()}
+        if args.details:
+            payload["problems"] = problems(outcomes)
+        print(json.dumps(payload))
+    else:
+        print(f"engine: {engine}  ({len(variants)} variants in {wall:.1f} s)")
+        print(render(rows, total))
+        print("caught: wrong variants failed / wrong; named: id equal to the label / wrong "
+              "variants with an id; accepted: correct variants passed / correct")
+        if args.details:
+            print("\n".join(problems(outcomes)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
