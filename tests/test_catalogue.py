@@ -15,7 +15,7 @@ import importlib.util
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -41,7 +41,7 @@ VARIANTS = diagnosis.load_catalogue()
 FUNCTIONS = sorted({v.function for v in VARIANTS})
 
 
-@lru_cache(maxsize=None)
+@cache
 def outcomes_of(function: str) -> tuple:
     return tuple(diagnosis.judge_in_process([v for v in VARIANTS if v.function == function]))
 
