@@ -2,12 +2,11 @@
 
 Every variant of the catalogue (one graded function written the way a learner writes it, with a
 label: a mistake id from the shared vocabulary, two ids joined by ``+``, ``caught`` for a wrong
-variant whose mistake has no id, or ``correct``) goes through the local check's own path: a
-child process per variant runs the master's setup and the variant's source as the solution
-cell (:func:`autograder.localcheck.isolation.run_many`, the ``autograder.localcheck.child`` entry
-point), and the parent judges what came back with
-:func:`autograder.localcheck.command.judge_child`, exactly as ``python -m autograder check
---json`` does for that function. The ``mistake`` it reports is the JSON's ``mistake``.
+variant whose mistake has no id, or ``correct``) goes through the local check's own code: the
+released notebook with the variant in its solution cell is graded by
+:func:`autograder.localcheck.command.grade_notebooks`, which is what ``python -m autograder
+check --json`` runs (a child process per function, visible and hidden cases, the judge in the
+parent). The ``mistake`` compared with the label is the JSON's ``mistake``.
 
 Printed per function and overall:
 - variants (wrong + correct), wrong variants caught (the check fails them),
@@ -185,31 +184,75 @@ def load_catalogue(folder: Path = LEARNERS) -> list[Variant]:
 
 
 # ----------------------------------------------------------------------------- judging
+def variant_notebook(v: Variant) -> dict:
+    """The released notebook of ``v``'s assignment with ``v`` in its function's solution cell
+    and the assignment's other graded cells removed (they are then "missing" and cost no
+    child, so only ``v`` is checked)."""
+    from autograder import NOTEBOOKS_DIR
+    from autograder.publish.masters import nbgrader_meta
+
+    nb = json.loads((NOTEBOOKS_DIR / f"{ASSIGNMENT[v.function]}.ipynb").read_text("utf-8"))
+    cells = []
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if cell.get("cell_type") == "code" and meta.get("solution") and meta.get("grade_id"):
+            if meta["grade_id"] != v.function:
+                continue
+            cell = dict(cell, source=v.source)
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
 def judge_variants(variants: list[Variant], jobs: int | None = None,
                    timeout: float = 10.0) -> list[Outcome]:
-    """Each variant through the local check's own path (child per variant, then the judge)."""
-    from autograder.checks import cases_for, reference_records
-    from autograder.localcheck.command import ENTRY, judge_child
-    from autograder.localcheck.isolation import Limits, default_jobs, run_many
-    from autograder.publish.masters import master
+    """Each variant through ``python -m autograder check``'s own code: a notebook per variant
+    (:func:`variant_notebook`) graded by :func:`autograder.localcheck.command.grade_notebooks`
+    (the master found by the file name, a child process runs the cell and probes the function
+    on the visible and hidden cases, the parent judges). ``mistake`` is the JSON's
+    ``mistake`` (the FunctionResult's). The time of a variant is the wall time of its
+    ``grade_notebooks`` call (``jobs`` calls at a time), interpreter start-up excluded."""
+    import contextlib
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from autograder.localcheck.command import grade_notebooks
+    from autograder.localcheck.isolation import Limits, default_jobs
 
     limits = Limits.from_env(wall_seconds=timeout)
-    setups = {a: master(a).setup for a in set(ASSIGNMENT.values())}
-    expected = {}
-    for v in variants:   # references first, before any learner code, as the command does
-        if v.function not in expected:
-            expected[v.function] = reference_records(v.function, cases_for(v.function))
-    work = [(ENTRY, {"name": v.function, "setup": setups[ASSIGNMENT[v.function]],
-                     "source": v.source, "cell": None}) for v in variants]
-    children = run_many(work, limits, workers=jobs or default_jobs())
-    out = []
-    for v, child in zip(variants, children, strict=True):
-        t0 = time.perf_counter()
-        passed, _status, text, mistake = judge_child(v.function, child, limits,
-                                                     expected[v.function])
-        judged = time.perf_counter() - t0
-        out.append(Outcome(v, passed, mistake, text, child.seconds + judged))
-    return out
+    with tempfile.TemporaryDirectory(prefix="diagnosis-") as tmp:
+        paths = []
+        for i, v in enumerate(variants):
+            folder = Path(tmp) / f"{i:04d}"
+            folder.mkdir()
+            path = folder / f"{ASSIGNMENT[v.function]}.ipynb"
+            path.write_text(json.dumps(variant_notebook(v)), encoding="utf-8")
+            paths.append(path)
+
+        def one(i: int) -> Outcome:
+            v = variants[i]
+            t0 = time.perf_counter()
+            [(_shown, result)] = grade_notebooks([paths[i]], limits, 1)
+            seconds = time.perf_counter() - t0
+            if not hasattr(result, "functions"):
+                raise RuntimeError(f"{v.name}: the check could not read its notebook: {result}")
+            [fr] = [f for f in result.functions if f.name == v.function]
+            mistake = getattr(fr, "mistake", None)
+            return Outcome(v, bool(fr.passed), mistake if isinstance(mistake, str) else None,
+                           fr.feedback, seconds)
+
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # the first variant of each function alone: the references (and the engine's
+            # caches) are computed once, before the pool runs
+            first = {}
+            for i, v in enumerate(variants):
+                first.setdefault(v.function, i)
+            done = {i: one(i) for i in first.values()}
+            rest = [i for i in range(len(variants)) if i not in done]
+            with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+                done.update(zip(rest, pool.map(one, rest), strict=True))
+    return [done[i] for i in range(len(variants))]
 
 
 def judge_in_process(variants: list[Variant]) -> list[Outcome]:
