@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import nbformat
@@ -160,3 +161,55 @@ def test_feedback_exporter_compiles_templates_once():
     second, _ = exporter_class().from_notebook_node(nb)
     plain, _ = HTMLExporter().from_notebook_node(nb)
     assert first == second == plain
+
+
+# ----------------------------------------------------------------------------- mistakes.csv
+def _record(student, assignment, **verdicts):
+    return {"student": student, "assignment": assignment,
+            "verdicts": {name: dict(v, name=name) for name, v in verdicts.items()}}
+
+
+def test_mistake_rows_count_students_and_keep_one_example(tmp_path):
+    from autograder.grading import mistakes
+    wrong = {"passed": False, "mistake": "gd/wrong-sign",
+             "feedback": "update_parameters_with_gd: steps up\n  Tried: a\n  Got: b\n  c\n  d"}
+    records = [
+        _record("zoe", "01_gd", update_parameters_with_gd=wrong),
+        _record("amy", "01_gd", update_parameters_with_gd=dict(wrong, feedback="amy's\nline")),
+        _record("bob", "01_gd", update_parameters_with_gd={"passed": True, "mistake": None,
+                                                           "feedback": "ok"}),
+        _record("cat", "01_gd", update_parameters_with_gd={"passed": False, "mistake": None,
+                                                           "feedback": "no name"}),
+        _record("dan", "03_m", initialize_velocity={"passed": False, "mistake": "init-velocity/ones",
+                                                    "feedback": "ones"},
+                update_parameters_with_momentum={"passed": False,
+                                                 "mistake": "momentum/no-one-minus-beta",
+                                                 "feedback": "x"}),
+        {"student": "eve", "assignment": "01_gd", "verdicts": {}},   # broken submission
+        {"student": "old", "assignment": "01_gd"},                    # a record without verdicts
+    ]
+    rows = mistakes.mistake_rows(records)
+    assert [(r["assignment"], r["function"], r["mistake"], r["students"]) for r in rows] == [
+        ("01_gd", "update_parameters_with_gd", "gd/wrong-sign", 2),
+        ("01_gd", "update_parameters_with_gd", "", 1),
+        ("03_m", "initialize_velocity", "init-velocity/ones", 1),
+        ("03_m", "update_parameters_with_momentum", "momentum/no-one-minus-beta", 1)]
+    assert rows[0]["example_feedback"] == "amy's\nline"     # the first student's, stable
+    path, written = mistakes.write_mistakes(tmp_path, records[:1])
+    with open(path, newline="", encoding="utf-8") as handle:
+        back = list(csv.DictReader(handle))
+    assert list(back[0]) == mistakes.COLUMNS and back[0]["students"] == "1"
+    assert back[0]["example_feedback"].splitlines() == wrong["feedback"].splitlines()[:4]
+    lines = mistakes.summary_lines(rows)
+    assert lines[1] == "  01_gd: gd/wrong-sign (2 students); 1 failure without a named mistake"
+    assert lines[2].startswith("  03_m: init-velocity/ones (1 student); momentum/")
+
+
+def test_summary_lists_at_most_three_mistakes_per_assignment():
+    from autograder.grading import mistakes
+    records = [_record(f"s{i}", "05_adam", update_parameters_with_adam={
+        "passed": False, "mistake": f"adam/m{i % 5}", "feedback": "f"}) for i in range(20)]
+    lines = mistakes.summary_lines(mistakes.mistake_rows(records))
+    assert len(lines) == 2 and lines[1].count("(4 students)") == 3
+    assert mistakes.summary_lines([]) == [
+        "Most common mistakes: none (every graded function passed)."]

@@ -5,7 +5,8 @@ submission with real nbgrader in a sandboxed kernel (see :mod:`autograder.gradin
 :mod:`autograder.grading.sandbox`), settles every graded function on the out-of-process check,
 merges the shards into ``<course>/gradebook.db``, writes the feedback to
 ``<course>/feedback/<student>/<assignment>/``, exports ``<course>/grades.csv`` with nbgrader's CSV
-export and ``<course>/flags.csv``, and prints a summary.
+export, ``<course>/flags.csv`` and ``<course>/mistakes.csv`` (what the class got wrong,
+:mod:`autograder.grading.mistakes`), and prints a summary with the most common mistakes.
 
 Modes:
   grade                      everything: shards in parallel (--jobs, default: the cores), merge
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 
 from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
-from autograder.grading import sandbox
+from autograder.grading import mistakes, sandbox
 from autograder.grading.shard import (
     COURSE_ID,
     GRADER_BROKEN,
@@ -485,8 +486,10 @@ def main(argv: list[str] | None = None) -> int:
     paths = [options.course / "gradebook.db"]
     paths.append(export(options))
     paths.append(write_flags(options, records))
-    paths.append(options.course / "feedback")
+    mistakes_csv, mistake_rows = mistakes.write_mistakes(options.course, records)
+    paths += [mistakes_csv, options.course / "feedback"]
     print(summary(records, graded_now, time.perf_counter() - started, paths))
+    print("\n".join(mistakes.summary_lines(mistake_rows)))
     ungraded = [pair for pair in pairs if load_record(options, *pair) is None]
     if ungraded:
         names = ", ".join(f"{s}/{a}" for s, a in ungraded[:10])

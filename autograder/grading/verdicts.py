@@ -27,6 +27,7 @@ class Verdict:
     score: float
     max_score: float
     feedback: str
+    mistake: str | None = None    # the check's confirmed mistake id (mistakes.csv)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -55,4 +56,5 @@ def trusted_verdicts(notebook: Path, *, timeout: float = CHECK_TIMEOUT,
     if isinstance(result, NotGradable):
         raise NotebookUnreadable(str(result))
     return {f.name: Verdict(f.name, bool(f.passed), float(f.score), float(f.max_score),
-                            str(f.feedback or "")) for f in result.functions}
+                            str(f.feedback or ""), getattr(f, "mistake", None))
+            for f in result.functions}
