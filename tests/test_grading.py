@@ -191,3 +191,35 @@ def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, tmp_path)
     merged = run_grade(course, "--merge-only")
     assert merged.returncode == 0, merged.stderr
     assert (course / "grades.csv").read_text(encoding="utf-8") == sequential
+
+
+def test_mistakes_csv_says_what_the_class_got_wrong(graded, capsys):
+    """mistakes.csv next to grades.csv: one row per (assignment, function, mistake), with the
+    id the check itself reports for that student's notebook (``check --json``'s ``mistake``)."""
+    from autograder.grading.mistakes import COLUMNS
+    from autograder.localcheck.command import main as check
+    course = graded["course"]
+    with open(course / "mistakes.csv", newline="", encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == COLUMNS
+    rows = read_csv(course / "mistakes.csv")
+    expected = {}
+    for student, assignment in [("sign_error", students.GD), ("undampened", students.MOMENTUM)]:
+        [path] = (course / "submitted" / student / assignment).glob("*.ipynb")
+        check([str(path), "--json", "--timeout", "5"])
+        for f in json.loads(capsys.readouterr().out)["functions"]:
+            if not f["passed"]:
+                expected[(assignment, f["name"])] = f["mistake"]
+    assert expected[(students.GD, "update_parameters_with_gd")]   # a named mistake
+    for (assignment, function), mistake in expected.items():
+        matching = [r for r in rows if (r["assignment"], r["function"], r["mistake"]) ==
+                    (assignment, function, mistake or "")]
+        assert len(matching) == 1, (assignment, function, mistake, rows)
+        assert int(matching[0]["students"]) >= 1
+        assert matching[0]["example_feedback"].startswith(function + ":")
+    assert all(int(r["students"]) >= 1 for r in rows)
+    out = graded["result"].stdout
+    assert "Most common mistakes (top 3 per assignment; all in mistakes.csv):" in out
+    gd_line = next(line for line in out.splitlines()
+                   if line.startswith(f"  {students.GD}: "))
+    assert expected[(students.GD, "update_parameters_with_gd")] in gd_line
+    assert f"Wrote {course / 'mistakes.csv'}" in out
