@@ -27,7 +27,18 @@ from helpers import network
 
 
 class TrainingDiverged(FloatingPointError):
-    """The cost became nan or inf: the learning rate is too large for this problem."""
+    """The cost became nan or inf: most often a graded function that is still wrong (the
+    message names the learner's functions in use), otherwise a learning rate too large."""
+
+
+# At or below this rate, a cost of nan or inf on this problem comes from a wrong function far
+# more often than from steps that are too large (the classic rates are 0.0007 to 0.01).
+SMALL_RATE = 0.01
+
+
+def _function_name(fn, default: str) -> str:
+    name = getattr(fn, "__name__", "")
+    return name if name.isidentifier() else default
 
 
 @dataclass
@@ -43,6 +54,7 @@ class Optimizer:
     init: Callable
     step: Callable
     hyperparameters: dict = field(default_factory=dict)
+    functions: tuple = ()      # names of the learner's functions it calls, for messages
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in self.hyperparameters.items())
@@ -55,7 +67,9 @@ def gd(update_parameters_with_gd: Callable) -> Optimizer:
     def step(parameters, grads, state, learning_rate):
         return update_parameters_with_gd(parameters, grads, learning_rate), state
 
-    return Optimizer("gd", lambda parameters: None, step)
+    return Optimizer("gd", lambda parameters: None, step,
+                     functions=(_function_name(update_parameters_with_gd,
+                                               "update_parameters_with_gd"),))
 
 
 def momentum(initialize_velocity: Callable, update_parameters_with_momentum: Callable,
@@ -65,7 +79,10 @@ def momentum(initialize_velocity: Callable, update_parameters_with_momentum: Cal
     def step(parameters, grads, v, learning_rate):
         return update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)
 
-    return Optimizer("momentum", initialize_velocity, step, {"beta": beta})
+    return Optimizer("momentum", initialize_velocity, step, {"beta": beta},
+                     (_function_name(initialize_velocity, "initialize_velocity"),
+                      _function_name(update_parameters_with_momentum,
+                                     "update_parameters_with_momentum")))
 
 
 def rmsprop(initialize_rmsprop: Callable, update_parameters_with_rmsprop: Callable,
@@ -75,7 +92,10 @@ def rmsprop(initialize_rmsprop: Callable, update_parameters_with_rmsprop: Callab
     def step(parameters, grads, s, learning_rate):
         return update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate, epsilon)
 
-    return Optimizer("rmsprop", initialize_rmsprop, step, {"beta2": beta2, "epsilon": epsilon})
+    return Optimizer("rmsprop", initialize_rmsprop, step, {"beta2": beta2, "epsilon": epsilon},
+                     (_function_name(initialize_rmsprop, "initialize_rmsprop"),
+                      _function_name(update_parameters_with_rmsprop,
+                                     "update_parameters_with_rmsprop")))
 
 
 def adam(initialize_adam: Callable, update_parameters_with_adam: Callable, beta1: float = 0.9,
@@ -97,7 +117,10 @@ def adam(initialize_adam: Callable, update_parameters_with_adam: Callable, beta1
             parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon)
         return parameters, (v, s, t)
 
-    return Optimizer("adam", init, step, {"beta1": beta1, "beta2": beta2, "epsilon": epsilon})
+    return Optimizer("adam", init, step, {"beta1": beta1, "beta2": beta2, "epsilon": epsilon},
+                     (_function_name(initialize_adam, "initialize_adam"),
+                      _function_name(update_parameters_with_adam,
+                                     "update_parameters_with_adam")))
 
 
 @dataclass
@@ -183,6 +206,32 @@ def _check_first_update(optimizer: Optimizer, shapes: dict, parameters) -> None:
                              f"{np.shape(parameters[key])}")
 
 
+def _diverged_message(epoch, cost, lr, optimizer, mini_batches, schedule) -> str:
+    """Why training diverged, the learner's own functions first (the helpers know nothing of
+    the checks: the message only says which functions to check, and how)."""
+    names = list(optimizer.functions) or [optimizer.name]
+    if mini_batches is not None:
+        names.insert(0, _function_name(mini_batches, "random_mini_batches"))
+    if schedule is not None:
+        names.append(_function_name(schedule, "update_lr"))
+    listed = ", ".join(names)
+    lines = [
+        f"training diverged in epoch {epoch}: the cost became {cost} with learning rate "
+        f"{lr:g} ({optimizer!r}).",
+        f"  First suspect: your own functions. This run used {listed}. If one of them has "
+        "not passed its check yet (the check cell below it), fix it first: a wrong formula "
+        "or a wrong return value can give nan or inf at any learning rate, however small.",
+    ]
+    if lr <= SMALL_RATE:
+        lines.append(f"  At a rate as small as {lr:g} a bug is far more likely than steps "
+                     "that are too large: lowering the learning rate will not fix a wrong "
+                     "formula.")
+    else:
+        lines.append("  If every one of them passes its check, the steps are too large for "
+                     "this problem: try a learning rate 3 to 10 times smaller.")
+    return "\n".join(lines)
+
+
 def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
           mini_batches: Callable | None = None, mini_batch_size: int = 64,
           learning_rate: float = 0.0007, num_epochs: int = 5000,
@@ -218,7 +267,8 @@ def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
     Raises
     ------
     TrainingDiverged
-        when the cost becomes nan or inf, naming the epoch and the learning rate.
+        when the cost becomes nan or inf, naming the epoch, the learning rate and the
+        learner's functions in use (the first suspects), then the learning rate.
     """
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y)
@@ -269,10 +319,8 @@ def train(X: np.ndarray, Y: np.ndarray, optimizer: Optimizer, *,
             rates[epoch] = lr
             elapsed[epoch] = time.perf_counter() - start
             if not math.isfinite(cost):
-                raise TrainingDiverged(
-                    f"training diverged in epoch {epoch}: the cost became {cost} with learning "
-                    f"rate {lr:g} ({optimizer!r}). The steps are too large for this problem: "
-                    "try a learning rate 3 to 10 times smaller.")
+                raise TrainingDiverged(_diverged_message(
+                    epoch, cost, lr, optimizer, mini_batches, schedule))
             if bar is not None:
                 bar.update(epoch + 1, cost)
             if schedule is not None:

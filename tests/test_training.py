@@ -96,9 +96,88 @@ def test_divergence_stops_with_a_clear_message(recwarn):
     def exploding_update(parameters, grads, learning_rate):  # each step multiplies by 1e60
         return {k: v * 1e60 - learning_rate * grads[f"d{k}"] for k, v in parameters.items()}
 
-    with pytest.raises(training.TrainingDiverged, match=r"epoch \d+.*learning rate 0.5"):
+    with pytest.raises(training.TrainingDiverged, match=r"epoch \d+.*learning rate 0.5") as info:
         training.train(X, Y, training.gd(exploding_update), num_epochs=50, learning_rate=0.5)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    message = str(info.value)
+    # the learner's function is the first suspect; only then the learning rate (0.5 is large)
+    assert "First suspect: your own functions" in message
+    assert "This run used exploding_update." in message
+    assert message.index("has not passed its check") < message.index("3 to 10 times smaller")
+
+
+ADAM_T_MINUS_ONE = """
+def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
+                                beta2=0.999, epsilon=1e-8):
+    v_corrected, s_corrected = {}, {}
+    for key in grads:
+        v[key] = beta1 * v[key] + (1 - beta1) * grads[key]
+        s[key] = beta2 * s[key] + (1 - beta2) * grads[key] ** 2
+        v_corrected[key] = v[key] / (1 - beta1 ** (t - 1))
+        s_corrected[key] = s[key] / (1 - beta2 ** (t - 1))
+        step = v_corrected[key] / (np.sqrt(s_corrected[key]) + epsilon)
+        parameters[key[1:]] -= learning_rate * step
+    return parameters, v, s, v_corrected, s_corrected
+"""
+
+RMSPROP_NOT_SQUARED = """
+def update_parameters_with_rmsprop(parameters, grads, s, beta2=0.999, learning_rate=0.01,
+                                   epsilon=1e-8):
+    for key in grads:
+        s[key] = beta2 * s[key] + (1 - beta2) * grads[key]
+        parameters[key[1:]] -= learning_rate * grads[key] / (np.sqrt(s[key]) + epsilon)
+    return parameters, s
+"""
+
+
+def _learner_function(source, name):
+    namespace = {"np": np}
+    exec(source, namespace)  # noqa: S102 - a fixture of this file
+    return namespace[name]
+
+
+@pytest.mark.parametrize("which", ["adam t - 1", "rmsprop not squared", "adam s = v"])
+def test_divergence_at_a_small_rate_blames_the_learners_function_first(which):
+    """Issue 10 item 6: wrong update rules at lr 0.0007 diverge in epoch 0; the message must
+    point at the learner's functions and their checks, not at the (already tiny) rate."""
+    X, Y, _, _ = load_moons()
+    s = SOLUTIONS
+    if which == "adam t - 1":
+        opt = training.adam(s["initialize_adam"],
+                            _learner_function(ADAM_T_MINUS_ONE, "update_parameters_with_adam"))
+        names = ["random_mini_batches", "initialize_adam", "update_parameters_with_adam"]
+    elif which == "rmsprop not squared":
+        def initialize_rmsprop(parameters):
+            return {"d" + k: np.zeros_like(p) for k, p in parameters.items()}
+        opt = training.rmsprop(initialize_rmsprop, _learner_function(
+            RMSPROP_NOT_SQUARED, "update_parameters_with_rmsprop"))
+        names = ["random_mini_batches", "initialize_rmsprop", "update_parameters_with_rmsprop"]
+    else:
+        def initialize_adam(parameters):   # one dictionary for both moments
+            v = {"d" + k: np.zeros_like(p) for k, p in parameters.items()}
+            return v, v
+        opt = training.adam(initialize_adam, s["update_parameters_with_adam"])
+        names = ["random_mini_batches", "initialize_adam", "update_parameters_with_adam"]
+    with pytest.raises(training.TrainingDiverged) as info:
+        training.train(X, Y, opt, mini_batches=s["random_mini_batches"], num_epochs=20,
+                       learning_rate=0.0007)
+    message = str(info.value)
+    first, *rest = message.splitlines()
+    assert "learning rate 0.0007" in first and f"({opt!r})" in first
+    assert rest[0].startswith("  First suspect: your own functions. This run used "
+                              + ", ".join(names) + ".")
+    assert "has not passed its check yet" in rest[0]
+    assert "lowering the learning rate will not fix a wrong formula" in message
+    assert "3 to 10 times smaller" not in message
+
+
+def test_training_helpers_know_nothing_of_the_checks():
+    import ast
+    from pathlib import Path
+    tree = ast.parse(Path(training.__file__).read_text(encoding="utf-8"))
+    imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m.startswith("autograder") for m in imported), imported
 
 
 def test_bad_data_is_reported_before_training():
