@@ -11,7 +11,8 @@ parent). The ``mistake`` compared with the label is the JSON's ``mistake``.
 Printed per function and overall:
 - variants (wrong + correct), wrong variants caught (the check fails them),
 - named: the reported id is exactly the label (``caught`` variants are never "named"),
-- misnamed: an id was reported, but not the label (for a ``caught`` variant: any id),
+- misnamed: an id was reported, but not the label (for a ``caught`` variant: any id); of
+  these, partial: the id is one of the two ids of a combined label (half the diagnosis),
 - correct accepted (the check passes them),
 - median check time per variant (the child's wall time plus the judging; children run
   ``--jobs`` at a time, so on a loaded machine this is an upper figure).
@@ -105,6 +106,12 @@ class Outcome:
     def misnamed(self) -> bool:
         return self.variant.wrong and self.mistake is not None and not self.named
 
+    @property
+    def partial(self) -> bool:
+        """Misnamed, but the id is one of the two of a combined label (half the diagnosis)."""
+        return self.misnamed and "+" in self.variant.label and \
+            self.mistake in self.variant.label.split("+")
+
 
 @dataclass
 class Row:
@@ -115,6 +122,7 @@ class Row:
     with_id: int = 0        # wrong variants whose label is an id (can be named)
     named: int = 0
     misnamed: int = 0
+    partial: int = 0        # of the misnamed: one id of a combined label
     correct: int = 0
     accepted: int = 0
     seconds: list = field(default_factory=list)
@@ -128,6 +136,7 @@ class Row:
             self.with_id += o.variant.label != "caught"
             self.named += o.named
             self.misnamed += o.misnamed
+            self.partial += o.partial
         else:
             self.correct += 1
             self.accepted += o.passed
@@ -135,7 +144,8 @@ class Row:
     def as_json(self) -> dict:
         return {"function": self.function, "variants": self.variants, "wrong": self.wrong,
                 "caught": self.caught, "with_id": self.with_id, "named": self.named,
-                "misnamed": self.misnamed, "correct": self.correct, "accepted": self.accepted,
+                "misnamed": self.misnamed, "partial": self.partial, "correct": self.correct,
+                "accepted": self.accepted,
                 "median_seconds": round(statistics.median(self.seconds), 4)
                 if self.seconds else None}
 
@@ -307,7 +317,8 @@ def problems(outcomes: list[Outcome]) -> list[str]:
         elif v.wrong and o.passed:
             out.append(f"MISSED    {v.name} ({v.label})")
         elif o.misnamed:
-            out.append(f"MISNAMED  {v.name}: expected {v.label}, named {o.mistake}")
+            kind = "PARTIAL " if o.partial else "MISNAMED"
+            out.append(f"{kind}  {v.name}: expected {v.label}, named {o.mistake}")
         elif v.wrong and v.label != "caught" and not o.named:
             out.append(f"UNNAMED   {v.name}: expected {v.label}; {head}")
     return out
@@ -315,14 +326,14 @@ def problems(outcomes: list[Outcome]) -> list[str]:
 
 def render(rows: list[Row], total: Row) -> str:
     head = (f"{'function':34} {'variants':>8} {'caught':>9} {'named':>9} {'misnamed':>8} "
-            f"{'accepted':>9} {'median s':>8}")
+            f"{'partial':>7} {'accepted':>9} {'median s':>8}")
     lines = [head, "-" * len(head)]
     for r in [*rows, total]:
         if r is total:
             lines.append("-" * len(head))
         med = f"{statistics.median(r.seconds):.3f}" if r.seconds else "-"
         lines.append(f"{r.function:34} {r.variants:>8} {f'{r.caught}/{r.wrong}':>9} "
-                     f"{f'{r.named}/{r.with_id}':>9} {r.misnamed:>8} "
+                     f"{f'{r.named}/{r.with_id}':>9} {r.misnamed:>8} {r.partial:>7} "
                      f"{f'{r.accepted}/{r.correct}':>9} {med:>8}")
     return "\n".join(lines)
 
@@ -362,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"engine: {engine}  ({len(variants)} variants in {wall:.1f} s, {path})")
         print(render(rows, total))
         print("caught: wrong variants failed / wrong; named: id equal to the label / wrong "
-              "variants with an id; accepted: correct variants passed / correct")
+              "variants with an id; misnamed: another id (partial: one of the two ids of a "
+              "combined label); accepted: correct variants passed / correct")
         if args.details:
             print("\n".join(problems(outcomes)))
     return 0
