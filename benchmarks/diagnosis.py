@@ -20,7 +20,7 @@ Printed per function and overall:
     python benchmarks/diagnosis.py                 # a table
     python benchmarks/diagnosis.py --json          # JSON: {"functions": [...], "overall": {...}}
     python benchmarks/diagnosis.py --details       # also one line per variant that is not right
-    python benchmarks/diagnosis.py --in-process    # the notebook's check path, no children
+    python benchmarks/diagnosis.py --in-process    # the command's judging API, no children
     PYTHONPATH=/path/to/other/worktree python benchmarks/diagnosis.py   # another engine
 
 Catalogue format: ``tests/fixtures/learners/<prefix>.py`` (the prefix of the mistake ids:
@@ -266,21 +266,30 @@ def judge_variants(variants: list[Variant], jobs: int | None = None,
 
 
 def judge_in_process(variants: list[Variant]) -> list[Outcome]:
-    """Each variant through the notebook's check path, in this process: the solution cell is
-    executed after the master's setup, the function probed on every case (visible and hidden)
-    with :func:`autograder.checks.probe.run_case` and judged with
-    :func:`autograder.checks.judge_records`: the same judge and cases as the command, without
-    a child per variant (about ten times faster; for tests)."""
+    """Each variant judged in this process with the command's own judging API: the cases the
+    command uses (``command.cases_for``: visible and hidden), the references it computes first,
+    :func:`autograder.checks.probe.run_case` for the learner's records and
+    :func:`autograder.checks.judge_records` (the same judge); only the child process per
+    variant is left out (about ten times faster; for tests)."""
     import contextlib
     import io
 
-    from autograder.checks import cases_for, judge_records, probe
+    from autograder.checks import judge_records, probe
+    from autograder.localcheck import command
     from autograder.publish.masters import master
 
     setups = {a: master(a).setup for a in set(ASSIGNMENT.values())}
+    judging: dict[str, tuple] = {}
+    for v in variants:   # the references first, before any learner code, as the command does
+        if v.function not in judging:
+            cases = command.cases_for(v.function)
+            if hasattr(command, "judging_data"):      # references and the mistake family
+                judging[v.function] = (cases, command.judging_data(v.function, cases))
+            else:
+                judging[v.function] = (cases, (command.reference_records(v.function, cases),))
     out = []
     for v in variants:
-        cases = cases_for(v.function)
+        cases, data = judging[v.function]
         t0 = time.perf_counter()
         namespace = {"__name__": "__main__"}
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -289,7 +298,7 @@ def judge_in_process(variants: list[Variant]) -> list[Outcome]:
             exec(compile(v.source, f"<your {v.function} cell>", "exec"), namespace)  # noqa: S102
             records = {c.id: probe.run_case(v.function, namespace[v.function], c)
                        for c in cases}
-        passed, fb = judge_records(v.function, cases, records)
+        passed, fb = judge_records(v.function, cases, records, *data)
         mistake = None if passed or fb is None else fb.mistake
         text = "" if fb is None else fb.text(v.function)
         out.append(Outcome(v, passed, mistake if isinstance(mistake, str) else None, text,
@@ -348,8 +357,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the variants whose name starts with this (e.g. adam:)")
     parser.add_argument("--jobs", type=int, default=None, help="children at a time")
     parser.add_argument("--in-process", action="store_true",
-                        help="judge in this process (the notebook's check path, no child per "
-                             "variant): faster, same cases and judge")
+                        help="judge in this process with the command's judging API (no child "
+                             "per variant): faster, same cases and judge")
     args = parser.parse_args(argv)
     variants = load_catalogue()
     if args.only:
