@@ -182,3 +182,18 @@ def test_benchmark_json_output(capsys):
 
 def test_fixture_folder_is_where_the_benchmark_reads():
     assert diagnosis.LEARNERS == Path(__file__).parent / "fixtures" / "learners"
+
+
+def test_the_command_names_what_its_judge_names():
+    """The child path (``check``'s own grade_notebooks) and the judge in this process must agree
+    on the variants with two mistakes (old return shapes with wrong maths): a child that records
+    fewer steps than the judge needs would name only half of the diagnosis."""
+    combined = [v for v in VARIANTS if "+" in v.label]
+    assert len(combined) >= 20
+    through_command = diagnosis.judge_variants(combined, timeout=10)
+    here = {o.variant.name: o for f in {v.function for v in combined} for o in outcomes_of(f)}
+    differ = [(o.variant.name, o.mistake, here[o.variant.name].mistake)
+              for o in through_command
+              if (o.passed, o.mistake) != (here[o.variant.name].passed,
+                                           here[o.variant.name].mistake)]
+    assert not differ, f"(variant, named by the command, named by the judge): {differ}"
