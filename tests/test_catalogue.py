@@ -196,3 +196,16 @@ def test_the_command_names_what_its_judge_names():
               if (o.passed, o.mistake) != (here[o.variant.name].passed,
                                            here[o.variant.name].mistake)]
     assert not differ, f"(variant, named by the command, named by the judge): {differ}"
+
+
+def test_json_mistake_null_when_the_child_forges_its_data(tmp_path, capsys):
+    forged = (REPO_DIR / "tests" / "fixtures" / "checks" / "hostile" / "forged_data.cell")
+    nb = _filled("03_momentum", {"update_parameters_with_momentum":
+                                 forged.read_text(encoding="utf-8")})
+    path = tmp_path / "03_momentum.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    assert main([str(path), "--json", "--timeout", "4"]) == 1
+    by_name = {f["name"]: f for f in json.loads(capsys.readouterr().out)["functions"]}
+    momentum = by_name["update_parameters_with_momentum"]
+    assert not momentum["passed"] and momentum["mistake"] is None
+    assert isinstance(momentum["feedback"], str) and "could not be read" in momentum["feedback"]

@@ -222,7 +222,7 @@ def judge_child(name: str, child: ChildResult, limits: Limits,
             f"{name}: the results sent back while running your code could not be read.\n"
             "  What this usually means: the solution cell writes to the checker's data channel "
             "or replaces parts of the checker.\n"
-            "  Hint: keep only the function in its cell.", None)
+            "  Hint: keep only the function in its cell."), None
 
 
 def _judge_child(name: str, child: ChildResult, limits: Limits,
