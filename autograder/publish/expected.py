@@ -1,0 +1,115 @@
+"""What the checks judge against, computed from the masters: TRUSTED SIDE.
+
+- :func:`reference_records` runs the master's solution cell on cases (visible or hidden);
+- :func:`family_records` runs every member of the function's family
+  (:mod:`autograder.publish.families`) on the same cases;
+- :func:`write_expected` (called by ``python -m autograder release``) writes both, for the
+  VISIBLE cases only, into ``autograder/checks/expected/<function>.json``: plain data the test
+  cells judge against without any master or mutant being importable;
+- :func:`judging_data` gives the local check and the grader the same data for visible AND
+  hidden cases, computed live before any learner code runs.
+
+The JSON is written deterministically (sorted keys, Python's shortest float repr), so a fresh
+release reproduces the committed files bit for bit; ``tests/test_diagnosis.py`` checks that.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks import probe
+from autograder.checks.cases import FUNCTIONS, Case
+from autograder.checks.data import EXPECTED_DIR, FORMAT
+from autograder.publish import families
+from autograder.publish.hidden_cases import all_cases
+
+_reference_cache: dict[str, dict] = {}
+_family_cache: dict[tuple[str, str], dict] = {}
+
+
+def _quiet_run(name, fn, case):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return _without_source(probe.run_case(name, fn, case))
+
+
+def _without_source(record):
+    """The record without the source lines of the function that raised (a mutant's code must
+    not reach the data files; the judge compares exception types, keys and messages)."""
+    if isinstance(record, dict):
+        return {k: _without_source(v) for k, v in record.items() if k != "learner_lines"}
+    if isinstance(record, list):
+        return [_without_source(v) for v in record]
+    return record
+
+
+def reference_records(name: str, cases: list[Case]) -> dict[str, dict]:
+    """Records of the master's ``name`` on ``cases`` (case id -> record; cached)."""
+    from autograder.publish.masters import reference_function
+    fn = reference_function(name)
+    out = {}
+    for case in cases:
+        key = f"{id(fn)}:{case.id}"
+        if key not in _reference_cache:
+            _reference_cache[key] = _quiet_run(name, fn, case)
+        out[case.id] = _reference_cache[key]
+    return out
+
+
+def family_records(name: str, cases: list[Case]) -> dict:
+    """``{"members": [[key, id], ...], "records": {key: {case id: record}}}``."""
+    members = families.members(name)
+    records: dict[str, dict] = {}
+    for member in members:
+        fn = None
+        per_case = {}
+        for case in cases:
+            ck = (member.key, case.id)
+            if ck not in _family_cache:
+                fn = fn or families.member_function(name, member)
+                _family_cache[ck] = _quiet_run(name, fn, case)
+            per_case[case.id] = _family_cache[ck]
+        records[member.key] = per_case
+    return {"members": [[m.key, m.id] for m in members], "records": records}
+
+
+def judging_data(name: str, cases: list[Case] | None = None) -> tuple[dict, dict]:
+    """(reference records, family) on ``cases`` (default: visible and hidden)."""
+    cases = all_cases(name) if cases is None else cases
+    return reference_records(name, cases), family_records(name, cases)
+
+
+def expected_document(name: str) -> dict:
+    """The data file of ``name``: the visible cases, the reference's and every member's records."""
+    cases = all_cases(name, hidden=False)
+    reference, family = judging_data(name, cases)
+    return {"format": FORMAT, "function": name,
+            "cases": [c.id for c in cases],
+            "reference": reference,
+            "members": family["members"],
+            "member_records": family["records"]}
+
+
+def dumps(document: dict) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=True) + "\n"
+
+
+def write_expected(directory: Path = EXPECTED_DIR) -> list[Path]:
+    """Write every function's data file; returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in FUNCTIONS:
+        path = directory / f"{name}.json"
+        text = dumps(expected_document(name))
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+__all__ = ["reference_records", "family_records", "judging_data", "expected_document",
+           "write_expected", "dumps"]
