@@ -85,13 +85,21 @@ def judge_records(name: str, cases: list[Case], records: dict[str, dict],
             found = diagnosis.diagnose(name, cases, tried, expected, family)
         except Exception:  # noqa: BLE001 - a diagnosis is a bonus; the failure stands
             found = diagnosis.Diagnosis(None)
-        if found.mistake is not None and vocabulary.known(found.mistake):
+        if found.mistake is not None and found.mistake == fb.mistake:
+            pass                         # this case's own feedback already says it, in detail
+        elif found.mistake is not None and vocabulary.known(found.mistake):
             fb.what, fb.meaning, fb.hint = vocabulary.text(found.mistake)
             fb.mistake = found.mistake
             if found.description:
                 fb.meaning += " " + found.description
         elif fb.mistake is None and found.description:
             fb.meaning = found.description + (" " + fb.meaning if fb.meaning else "")
+        if fb.mistake is not None and vocabulary.known(fb.mistake):
+            title = vocabulary.text(fb.mistake)[0]   # the named mistake comes first
+            if not fb.what.startswith(title):
+                fb.what = f"{title} ({fb.what})"
+        elif fb.mistake is not None:
+            fb.mistake = None                        # never an id outside the vocabulary
         return False, fb
     return True, None
 

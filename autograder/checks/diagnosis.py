@@ -55,6 +55,8 @@ def same(a, b) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
+        if _scalar(a) and _scalar(b):     # 0.5, np.float64(0.5) and a 0-d array are one value
+            return _close(_scalar_value(a), _scalar_value(b))
         if a.keys() != b.keys():
             return False
         for k in a:
@@ -69,6 +71,14 @@ def same(a, b) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return a == b
+
+
+def _scalar(d) -> bool:
+    return isinstance(d, dict) and ("value" in d or ("values" in d and d.get("shape") == []))
+
+
+def _scalar_value(d):
+    return d["value"] if "value" in d else d["values"]
 
 
 def _exception_same(a: dict, b: dict) -> bool:

@@ -74,12 +74,16 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             key = f"d{name}{l}"
             other = f"d{'b' if name == 'W' else 'W'}{l}"
             g = grads[key]
-            g_step = grads[other] if p["pair"] == "swapped" else g
+            swapped = p["pair"] == "swapped" or (p["pair"] == "b-with-dW" and name == "b") \
+                or (p["pair"] == "W-with-db" and name == "W")
+            g_step = grads[other] if swapped else g
             step = g_step
             if rule in ("momentum", "adam"):
                 b = betas[p["v_beta"]]
                 old_v = v[key]
-                if p["lr_in_v"]:
+                if p["lr_in_v"] == "minus":
+                    new_v = b * old_v - lr * g_step
+                elif p["lr_in_v"]:
                     new_v = b * old_v + lr * g_step
                 elif p["v_form"] == "average":
                     new_v = b * old_v + (1 - b) * g_step
@@ -93,7 +97,7 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             if rule in ("rmsprop", "adam"):
                 b2 = betas[p["s_beta"]]
                 gs = grads[other] if p["s_grad"] == "other" else g_step
-                sq = {"square": lambda x: x ** 2, "none": lambda x: x,
+                sq = {"square": lambda x: x ** 2, "none": lambda x: x, "abs": np.abs,
                       "matmul": lambda x: x @ x.T}[p["square"]](gs)
                 old_s = s[key]
                 if p["s_form"] == "average":
@@ -140,8 +144,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                     full = num / (np.sqrt(s_used) + eps)
                 elif d == "sqrt(s+eps)":
                     full = num / np.sqrt(s_used + eps)
-                elif d == "eps-added":
-                    full = num / np.sqrt(s_used) + eps
+                elif d in ("eps-added", "eps-after-plus", "eps-after-minus"):
+                    full = num / np.sqrt(s_used) + (eps if d == "eps-added" else 0.0)
                 elif d == "eps-subtracted":
                     full = num / np.sqrt(s_used) - eps
                 elif d == "no-eps":
@@ -156,7 +160,9 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             elif rule == "momentum" and p["num"] == "grad":
                 step = g_step
             pname = f"{name}{l}"
-            if p["lr_in_v"]:
+            if p["lr_in_v"] == "minus":
+                parameters[pname] = parameters[pname] + step
+            elif p["lr_in_v"]:
                 parameters[pname] = parameters[pname] - step
             elif p["lr"] == "times":
                 parameters[pname] = parameters[pname] + p["sign"] * lr * step
@@ -164,6 +170,9 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 parameters[pname] = parameters[pname] + p["sign"] * step
             else:  # divides
                 parameters[pname] = parameters[pname] + p["sign"] * step / lr
+            if p["denom"] in ("eps-after-plus", "eps-after-minus"):  # W - lr * g / sqrt(s) + eps
+                parameters[pname] = parameters[pname] + (eps if p["denom"] == "eps-after-plus"
+                                                         else -eps)
     if p["returns"] == "none":
         return None
     if rule == "gd":
@@ -220,14 +229,19 @@ _SHARED_UPDATE_MEMBERS = [
     ("loop-one-layer-too-far", {"layers": "too-far"}),
     ("bias-not-updated", {"bias": False}),
     ("w-paired-with-db", {"pair": "swapped"}),
+    ("w-paired-with-db~b", {"pair": "b-with-dW"}),
+    ("w-paired-with-db~W", {"pair": "W-with-db"}),
     ("returns-none", {"returns": "none"}),
 ]
 _SECOND_MOMENT_MEMBERS = [
     ("epsilon-inside-sqrt", {"denom": "sqrt(s+eps)"}),
     ("epsilon-added-to-step", {"denom": "eps-added"}),
     ("epsilon-added-to-step~minus", {"denom": "eps-subtracted"}),
+    ("epsilon-added-to-step~after", {"denom": "eps-after-plus"}),
+    ("epsilon-added-to-step~after-minus", {"denom": "eps-after-minus"}),
     ("no-epsilon", {"denom": "no-eps"}),
     ("grad-not-squared", {"square": "none"}),
+    ("grad-not-squared~abs", {"square": "abs"}),
     ("matrix-product-for-square", {"square": "matmul"}),
     ("square-instead-of-sqrt", {"denom": "square"}),
     ("no-sqrt", {"denom": "no-sqrt"}),
@@ -245,6 +259,7 @@ _UPDATE_MEMBERS = {
         ("step-with-old-velocity", {"v_in_step": "old"}),
         ("velocity-not-stored", {"v_store": False}),
         ("lr-in-velocity", {"lr_in_v": True}),
+        ("lr-in-velocity~minus", {"lr_in_v": "minus"}),
         ("returns-in-wrong-order", {"returns": "reversed"}),
         ("ignores-beta", {"fixed": ("beta", 0.9)}),
     ],
@@ -369,6 +384,8 @@ def _update_lr_function(params):
         e = epoch_num + 1 if form == "epoch-plus-one" else epoch_num
         if form == "precedence":
             return learning_rate0 / 1 + decay_rate * e
+        if form == "precedence-2":
+            return learning_rate0 / (1 + decay_rate) * e
         if form == "multiplies":
             return learning_rate0 * (1 + decay_rate * e)
         if form == "exp":
@@ -415,6 +432,7 @@ def _schedule_function(params):
 _SCALAR_MEMBERS = {
     "update_lr": [
         ("precedence", {"form": "precedence"}),
+        ("precedence~2", {"form": "precedence-2"}),
         ("multiplies", {"form": "multiplies"}),
         ("exponential", {"form": "exp"}),
         ("exponential~power", {"form": "power"}),
