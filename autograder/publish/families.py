@@ -69,7 +69,7 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
     vc, sc = {}, {}
     for l in _layer_numbers(parameters, p["layers"]):
         for name in ("W", "b"):
-            if name == "b" and not p["bias"]:
+            if name == "b" and p["bias"] is False:
                 continue
             key = f"d{name}{l}"
             other = f"d{'b' if name == 'W' else 'W'}{l}"
@@ -96,7 +96,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 step = new_v if p["v_in_step"] == "new" else old_v
             if rule in ("rmsprop", "adam"):
                 b2 = betas[p["s_beta"]]
-                gs = grads[other] if p["s_grad"] == "other" else g_step
+                gs = grads[other] if p["s_grad"] == "other" or \
+                    (p["s_grad"] == "b-from-dW" and name == "b") else g_step
                 sq = {"square": lambda x: x ** 2, "none": lambda x: x, "abs": np.abs,
                       "matmul": lambda x: x @ x.T}[p["square"]](gs)
                 old_s = s[key]
@@ -108,7 +109,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                     s[key] = new_s
                 s_used = new_s if p["s_in_step"] == "new" else old_s
             if rule == "adam":
-                cb1, cb2 = (beta2, beta1) if p["corr_betas"] == "swapped" else (beta1, beta2)
+                cb1, cb2 = {"own": (beta1, beta2), "swapped": (beta2, beta1),
+                            "follow": (betas[p["v_beta"]], betas[p["s_beta"]])}[p["corr_betas"]]
                 corr = p["corr"]
 
                 def factor(beta):
@@ -160,6 +162,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             elif rule == "momentum" and p["num"] == "grad":
                 step = g_step
             pname = f"{name}{l}"
+            if name == "b" and p["bias"] == "state-only":   # b's state updated, b not stepped
+                continue
             if p["lr_in_v"] == "minus":
                 parameters[pname] = parameters[pname] + step
             elif p["lr_in_v"]:
@@ -187,6 +191,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
         return parameters, v, s
     if p["returns"] == "reversed":
         return parameters, vc, sc, v, s
+    if p["returns"] == "interleaved":
+        return parameters, v, vc, s, sc
     return parameters, v, s, out_vc, out_sc
 
 
@@ -228,6 +234,7 @@ _SHARED_UPDATE_MEMBERS = [
     ("loop-stops-early", {"layers": "stop-early"}),
     ("loop-one-layer-too-far", {"layers": "too-far"}),
     ("bias-not-updated", {"bias": False}),
+    ("bias-not-updated~state", {"bias": "state-only"}),
     ("w-paired-with-db", {"pair": "swapped"}),
     ("w-paired-with-db~b", {"pair": "b-with-dW"}),
     ("w-paired-with-db~W", {"pair": "W-with-db"}),
@@ -246,6 +253,7 @@ _SECOND_MOMENT_MEMBERS = [
     ("square-instead-of-sqrt", {"denom": "square"}),
     ("no-sqrt", {"denom": "no-sqrt"}),
     ("s-from-wrong-gradient", {"s_grad": "other"}),
+    ("s-from-wrong-gradient~b", {"s_grad": "b-from-dW"}),
 ]
 
 _UPDATE_MEMBERS = {
@@ -272,8 +280,10 @@ _UPDATE_MEMBERS = {
         ("ignores-learning-rate", {"fixed": ("learning_rate", 0.01)}),
     ],
     "update_parameters_with_adam": _SHARED_UPDATE_MEMBERS + _SECOND_MOMENT_MEMBERS + [
-        ("betas-swapped", {"v_beta": "beta2", "s_beta": "beta1"}),
-        ("s-averaged-with-beta1", {"s_beta": "beta1"}),
+        ("betas-swapped", {"v_beta": "beta2", "s_beta": "beta1", "corr_betas": "follow"}),
+        ("betas-swapped~moments", {"v_beta": "beta2", "s_beta": "beta1"}),
+        ("s-averaged-with-beta1", {"s_beta": "beta1", "corr_betas": "follow"}),
+        ("s-averaged-with-beta1~moments", {"s_beta": "beta1"}),
         ("v-beta-and-one-minus-beta-swapped", {"v_form": "swapped"}),
         ("s-beta-and-one-minus-beta-swapped", {"s_form": "swapped"}),
         ("no-bias-correction", {"corr_v": False, "corr_s": False}),
@@ -294,6 +304,7 @@ _UPDATE_MEMBERS = {
         ("step-without-s", {"denom": "none"}),
         ("returns-three-values", {"returns": "three"}),
         ("returns-in-wrong-order", {"returns": "reversed"}),
+        ("returns-in-wrong-order~interleaved", {"returns": "interleaved"}),
         ("ignores-beta1", {"fixed": ("beta1", 0.9)}),
         ("ignores-beta2", {"fixed": ("beta2", 0.999)}),
         ("ignores-learning-rate", {"fixed": ("learning_rate", 0.01)}),
