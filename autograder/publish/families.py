@@ -30,6 +30,7 @@ class Member:
 # ----------------------------------------------------------------------------- update rules
 _UPDATE_DEFAULTS = {
     "sign": -1.0, "lr": "times", "layers": "all", "bias": True, "pair": "own",
+    "step_pair": "own",
     # first moment (momentum's v, Adam's v)
     "v_beta": "beta1", "v_form": "average", "v_store": True, "lr_in_v": False,
     # second moment (RMSprop's and Adam's s)
@@ -68,6 +69,7 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
     betas = {"beta1": beta1, "beta2": beta2}
     vc, sc = {}, {}
     for l in _layer_numbers(parameters, p["layers"]):
+        steps = {}
         for name in ("W", "b"):
             if name == "b" and p["bias"] is False:
                 continue
@@ -161,6 +163,13 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 step = full
             elif rule == "momentum" and p["num"] == "grad":
                 step = g_step
+            steps[name] = step
+        for name in ("W", "b"):
+            if name not in steps:
+                continue
+            step = steps[name]
+            if p["step_pair"] == "swapped":   # W stepped with b's quantity and b with W's
+                step = steps["b" if name == "W" else "W"]
             pname = f"{name}{l}"
             if name == "b" and p["bias"] == "state-only":   # b's state updated, b not stepped
                 continue
@@ -238,6 +247,7 @@ _SHARED_UPDATE_MEMBERS = [
     ("w-paired-with-db", {"pair": "swapped"}),
     ("w-paired-with-db~b", {"pair": "b-with-dW"}),
     ("w-paired-with-db~W", {"pair": "W-with-db"}),
+    ("w-paired-with-db~step", {"step_pair": "swapped"}),
     ("returns-none", {"returns": "none"}),
 ]
 _SECOND_MOMENT_MEMBERS = [
@@ -335,6 +345,8 @@ def _init_function(name, params):
                     state[key] = np.zeros((value.shape[0], 1))
                 elif mode == "transposed":
                     state[key] = np.zeros(value.T.shape)
+                elif mode == "b-like-W":
+                    state[key] = np.zeros(parameters[f"W{l}"].shape)
                 elif mode == "alias":
                     state[key] = value
                 elif mode == "int":
@@ -372,7 +384,8 @@ _INIT_SHARED_MEMBERS = [
     ("loop-one-layer-too-far", {"layers": "too-far"}),
     ("wrong-shape", {"mode": "wrong-shape"}),
     ("wrong-shape~transposed", {"mode": "transposed"}),
-    ("aliases-parameters", {"mode": "alias"}),
+    ("copies-parameters~same-arrays", {"mode": "alias"}),
+    ("wrong-shape~b-like-W", {"mode": "b-like-W"}),
     ("integer-zeros", {"mode": "int"}),
     ("returns-none", {"mode": "none"}),
 ]
