@@ -236,13 +236,14 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
     prefix = PREFIX[name]
     tried = [c for c in cases if c.id in records and c.id in reference]
     view = return_shape(name, {c.id: records[c.id] for c in tried})
-    members = family.get("members", [])
-    fam = family.get("records", {})
+    members, record = family_access(family)
 
-    def reproduces(key, v):
-        recs = fam.get(key, {})
-        return all(c.id in recs and records_equal(name, recs[c.id], records[c.id], v)
-                   for c in tried)
+    def reproduces(key, v):   # case by case: a member is dropped at its first difference
+        for c in tried:
+            rec = record(key, c.id)
+            if rec is None or not records_equal(name, rec, records[c.id], v):
+                return False
+        return True
 
     # 1. a layer index off by one shows as a KeyError on layer L + 1 (wherever it is looked up)
     cid, exc = _first_exception({c.id: records[c.id] for c in tried})
@@ -274,6 +275,16 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
                              f"would give these values ({', '.join(ids)}); none is named.")
         return Diagnosis(shape_id, describe_difference(name, tried, records, reference, view))
     return Diagnosis(None, describe_difference(name, tried, records, reference, None))
+
+
+def family_access(family):
+    """(members, record(key, case id)) of a family given as plain data
+    (``{"members": [[key, id], ...], "records": {key: {case id: record}}}``) or as an object
+    with ``members`` and ``record`` (the trusted side computes hidden records on demand)."""
+    if hasattr(family, "record"):
+        return family.members, family.record
+    recs = family.get("records", {})
+    return family.get("members", []), lambda key, cid: recs.get(key, {}).get(cid)
 
 
 def _unique(ids):

@@ -77,16 +77,48 @@ def family_records(name: str, cases: list[Case]) -> dict:
     return {"members": [[m.key, m.id] for m in members], "records": records}
 
 
-def judging_data(name: str, cases: list[Case] | None = None) -> tuple[dict, dict]:
+class Family:
+    """The family of ``name`` on ``cases``, for the judge: the visible cases' records come from
+    the precomputed data (which a test keeps equal to a fresh computation), the hidden cases'
+    are computed from the families on demand, so only the members that reproduced every
+    visible case are ever run again. Everything it runs is code imported before any learner
+    code ran; nothing is read from disk after :func:`judging_data` returns."""
+
+    def __init__(self, name: str, cases: list[Case]):
+        from autograder.checks import data
+        self.name = name
+        self.members = [[m.key, m.id] for m in families.members(name)]
+        self._members = {m.key: m for m in families.members(name)}
+        self._cases = {c.id: c for c in cases}
+        self._fns: dict[str, object] = {}
+        visible = [c.id for c in cases if not c.hidden]
+        try:
+            self._visible = data.judging_data(name, visible)[1]["records"] if visible else {}
+        except data.ExpectedDataMissing:
+            self._visible = {}
+
+    def record(self, key: str, case_id: str):
+        rec = self._visible.get(key, {}).get(case_id)
+        if rec is not None:
+            return rec
+        ck = (key, case_id)
+        if ck not in _family_cache:
+            if key not in self._fns:
+                self._fns[key] = families.member_function(self.name, self._members[key])
+            _family_cache[ck] = _quiet_run(self.name, self._fns[key], self._cases[case_id])
+        return _family_cache[ck]
+
+
+def judging_data(name: str, cases: list[Case] | None = None) -> tuple[dict, Family]:
     """(reference records, family) on ``cases`` (default: visible and hidden)."""
     cases = all_cases(name) if cases is None else cases
-    return reference_records(name, cases), family_records(name, cases)
+    return reference_records(name, cases), Family(name, cases)
 
 
 def expected_document(name: str) -> dict:
     """The data file of ``name``: the visible cases, the reference's and every member's records."""
     cases = all_cases(name, hidden=False)
-    reference, family = judging_data(name, cases)
+    reference, family = reference_records(name, cases), family_records(name, cases)
     return {"format": FORMAT, "function": name,
             "cases": [c.id for c in cases],
             "reference": reference,
