@@ -34,8 +34,22 @@ def document(name: str) -> dict:
         if doc.get("format") != FORMAT or doc.get("function") != name:
             raise ExpectedDataMissing(f"{path.name} is not the checks' data for {name}; run "
                                       "`python -m autograder release`")
+        shared = doc.pop("shared", {})
+        doc["reference"] = _expand(doc["reference"], shared)
+        doc["member_records"] = _expand(doc["member_records"], shared)
         _cache[name] = doc
     return _cache[name]
+
+
+def _expand(obj, shared):
+    """Arrays stored once in the file's ``shared`` table are referred to as ``{"$ref": n}``."""
+    if isinstance(obj, dict):
+        if "$ref" in obj and len(obj) == 1:
+            return shared[obj["$ref"]]
+        return {k: _expand(v, shared) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_expand(v, shared) for v in obj]
+    return obj
 
 
 def judging_data(name: str, case_ids: list[str]) -> tuple[dict, dict]:

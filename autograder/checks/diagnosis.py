@@ -253,8 +253,12 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
         if m and _layers(case) is not None and int(m.group(3)) == _layers(case) + 1:
             return Diagnosis(f"{prefix}/loop-one-layer-too-far")
     # 2. one member reproduces everything (its own return shape included)
+    singles = [(k, i) for k, i in members if "+" not in i]
+    doubles = [(k, i) for k, i in members if "+" in i]
     if view is None:
-        ids = _unique(mid for key, mid in members if reproduces(key, None))
+        ids = _unique(mid for key, mid in singles if reproduces(key, None))
+        if not ids:   # two mistakes at once, among the plausible pairs
+            ids = _unique(mid for key, mid in doubles if reproduces(key, None))
         if len(ids) == 1:
             return Diagnosis(ids[0])
         if len(ids) > 1:
@@ -266,7 +270,7 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
         right = all(records_equal(name, reference[c.id], records[c.id], view) for c in tried)
         if right:
             return Diagnosis(shape_id)
-        ids = _unique(mid for key, mid in members
+        ids = _unique(mid for key, mid in singles
                       if mid.split("/")[1] not in _SHAPE_SLUGS and reproduces(key, view))
         if len(ids) == 1:
             return Diagnosis(f"{shape_id}+{ids[0]}")

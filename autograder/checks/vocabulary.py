@@ -380,6 +380,7 @@ _VOCAB: dict[str, dict[str, tuple[str, str, str]]] = {
         "squared-epoch": ("you square the epoch number",
                           "decay_rate * epoch_num ** 2 decays too fast.",
                           "The decay is linear in epoch_num."),
+        "returns-none": _UPDATE_SHARED["returns-none"],
     },
     "schedule-lr": {
         "one-decay-threshold": ("your schedule decays once, not once per interval",
@@ -416,6 +417,7 @@ _VOCAB: dict[str, dict[str, tuple[str, str, str]]] = {
         "precedence": ("the parentheses are misplaced",
                        "Python computed the division before the addition or multiplication.",
                        "The whole 1 + decay_rate * floor(...) is the denominator."),
+        "returns-none": _UPDATE_SHARED["returns-none"],
     },
 }
 
@@ -441,6 +443,12 @@ def _one(mistake_id: str) -> tuple[str, str, str]:
     return _VOCAB[pre][slug]
 
 
+def order(mistake_id: str) -> int:
+    """Position of an id in the vocabulary (combined ids list their parts in this order)."""
+    pre, _, slug = mistake_id.partition("/")
+    return list(_VOCAB[pre]).index(slug)
+
+
 def known(mistake_id: str) -> bool:
     try:
         for p in mistake_id.split("+"):
@@ -454,4 +462,4 @@ def all_ids() -> list[str]:
     return [f"{p}/{s}" for p, slugs in _VOCAB.items() for s in slugs]
 
 
-__all__ = ["PREFIX", "prefix", "text", "known", "all_ids"]
+__all__ = ["PREFIX", "prefix", "text", "known", "order", "all_ids"]

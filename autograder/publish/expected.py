@@ -37,6 +37,17 @@ def _quiet_run(name, fn, case):
         return _without_source(probe.run_case(name, fn, case))
 
 
+def _compact(record):
+    """Floats rounded to 10 significant digits (the judge compares to 1e-6): smaller files."""
+    if isinstance(record, float):
+        return float(f"{record:.10g}")
+    if isinstance(record, dict):
+        return {k: _compact(v) for k, v in record.items()}
+    if isinstance(record, list):
+        return [_compact(v) for v in record]
+    return record
+
+
 def _without_source(record):
     """The record without the source lines of the function that raised (a mutant's code must
     not reach the data files; the judge compares exception types, keys and messages)."""
@@ -62,7 +73,7 @@ def reference_records(name: str, cases: list[Case]) -> dict[str, dict]:
 
 def family_records(name: str, cases: list[Case]) -> dict:
     """``{"members": [[key, id], ...], "records": {key: {case id: record}}}``."""
-    members = families.members(name)
+    members = families.members(name, with_pairs=True)
     records: dict[str, dict] = {}
     for member in members:
         fn = None
@@ -87,8 +98,9 @@ class Family:
     def __init__(self, name: str, cases: list[Case]):
         from autograder.checks import data
         self.name = name
-        self.members = [[m.key, m.id] for m in families.members(name)]
-        self._members = {m.key: m for m in families.members(name)}
+        everyone = families.members(name, with_pairs=True)
+        self.members = [[m.key, m.id] for m in everyone]
+        self._members = {m.key: m for m in everyone}
         self._cases = {c.id: c for c in cases}
         self._fns: dict[str, object] = {}
         visible = [c.id for c in cases if not c.hidden]
@@ -121,9 +133,57 @@ def expected_document(name: str) -> dict:
     reference, family = reference_records(name, cases), family_records(name, cases)
     return {"format": FORMAT, "function": name,
             "cases": [c.id for c in cases],
-            "reference": reference,
+            "reference": _compact(reference),
             "members": family["members"],
-            "member_records": family["records"]}
+            "member_records": _compact(family["records"])}
+
+
+def _shared(document: dict) -> dict:
+    """Every array description that occurs more than once is stored once, in ``"shared"``,
+    and referred to as ``{"$ref": "<n>"}`` (most mutants share most of their arrays with the
+    reference or with each other); :mod:`autograder.checks.data` expands them."""
+    counts: dict[str, int] = {}
+
+    def key(d):
+        return json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+    def count(obj):
+        if isinstance(obj, dict):
+            if "values" in obj and "shape" in obj:
+                k = key(obj)
+                counts[k] = counts.get(k, 0) + 1
+                return
+            for v in obj.values():
+                count(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                count(v)
+
+    parts = {"reference": document["reference"], "member_records": document["member_records"]}
+    count(parts)
+    table: dict[str, str] = {}
+    shared: dict[str, dict] = {}
+
+    def replace(obj):
+        if isinstance(obj, dict):
+            if "values" in obj and "shape" in obj:
+                k = key(obj)
+                if counts[k] < 2:
+                    return obj
+                if k not in table:
+                    table[k] = str(len(table))
+                    shared[table[k]] = obj
+                return {"$ref": table[k]}
+            return {k: replace(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [replace(v) for v in obj]
+        return obj
+
+    out = dict(document)
+    out["reference"] = replace(document["reference"])
+    out["member_records"] = replace(document["member_records"])
+    out["shared"] = shared
+    return out
 
 
 def dumps(document: dict) -> str:
@@ -136,7 +196,7 @@ def write_expected(directory: Path = EXPECTED_DIR) -> list[Path]:
     paths = []
     for name in FUNCTIONS:
         path = directory / f"{name}.json"
-        text = dumps(expected_document(name))
+        text = dumps(_shared(expected_document(name)))
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         paths.append(path)

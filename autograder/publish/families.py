@@ -85,6 +85,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 old_v = v[key]
                 if p["lr_in_v"] == "minus":
                     new_v = b * old_v - lr * g_step
+                elif p["lr_in_v"] == "average":
+                    new_v = b * old_v + (1 - b) * lr * g_step
                 elif p["lr_in_v"]:
                     new_v = b * old_v + lr * g_step
                 elif p["v_form"] == "average":
@@ -278,6 +280,7 @@ _UPDATE_MEMBERS = {
         ("velocity-not-stored", {"v_store": False}),
         ("lr-in-velocity", {"lr_in_v": True}),
         ("lr-in-velocity~minus", {"lr_in_v": "minus"}),
+        ("lr-in-velocity~average", {"lr_in_v": "average"}),
         ("returns-in-wrong-order", {"returns": "reversed"}),
         ("ignores-beta", {"fixed": ("beta", 0.9)}),
     ],
@@ -384,7 +387,7 @@ _INIT_SHARED_MEMBERS = [
     ("loop-one-layer-too-far", {"layers": "too-far"}),
     ("wrong-shape", {"mode": "wrong-shape"}),
     ("wrong-shape~transposed", {"mode": "transposed"}),
-    ("copies-parameters~same-arrays", {"mode": "alias"}),
+    ("aliases-parameters", {"mode": "alias"}),
     ("wrong-shape~b-like-W", {"mode": "b-like-W"}),
     ("integer-zeros", {"mode": "int"}),
     ("returns-none", {"mode": "none"}),
@@ -418,6 +421,8 @@ def _update_lr_function(params):
             return learning_rate0 * decay_rate ** e
         if form == "no-decay":
             return learning_rate0
+        if form == "none":
+            return None
         if form == "squared":
             return learning_rate0 / (1 + decay_rate * e ** 2)
         return learning_rate0 / (1 + decay_rate * e)
@@ -443,6 +448,8 @@ def _schedule_function(params):
             n = epoch_num
         else:
             n = np.floor(epoch_num / T)
+        if form == "none":
+            return None
         if form == "compounding":
             return learning_rate0 / (1 + decay_rate) ** n
         if form == "precedence":
@@ -463,6 +470,7 @@ _SCALAR_MEMBERS = {
         ("epoch-plus-one", {"form": "epoch-plus-one"}),
         ("no-decay", {"form": "no-decay"}),
         ("squared-epoch", {"form": "squared"}),
+        ("returns-none", {"form": "none"}),
     ],
     "schedule_lr_decay": [
         ("one-decay-threshold", {"form": "threshold"}),
@@ -475,6 +483,7 @@ _SCALAR_MEMBERS = {
         ("compounding", {"form": "compounding"}),
         ("precedence", {"form": "precedence"}),
         ("precedence~2", {"form": "precedence-2"}),
+        ("returns-none", {"form": "none"}),
     ],
 }
 
@@ -519,7 +528,8 @@ def _minibatches_function(params):
         else:
             last = full * size
         if form == "empty-last-batch" or (m % size and form != "last-batch-dropped"):
-            start = last - 1 if form == "last-batch-wrong-slice" else last
+            start = {"last-batch-wrong-slice": last - 1,
+                     "last-batch-from-end": m - size}.get(form, last)
             bx, by = shuffled_X[:, start:m], shuffled_Y[:, start:m]
             if form == "y-shape-lost":
                 by = by.ravel()
@@ -534,12 +544,15 @@ _MINIBATCH_MEMBERS = [(slug, {"form": slug}) for slug in (
     "x-y-shuffled-differently", "not-shuffled", "features-shuffled", "examples-as-rows",
     "last-batch-dropped", "last-batch-wrong-slice", "slice-starts-at-k", "empty-last-batch",
     "fails-when-m-smaller-than-batch", "y-shape-lost", "seed-ignored", "wrong-batch-size",
-    "shuffles-in-place")]
+    "shuffles-in-place")] + [("last-batch-wrong-slice~from-end", {"form": "last-batch-from-end"})]
 
 
 # ----------------------------------------------------------------------------- the table
-def members(name: str) -> list[Member]:
-    """The family of graded function ``name``, in a stable order."""
+def members(name: str, with_pairs: bool = False) -> list[Member]:
+    """The family of graded function ``name``, in a stable order (single mistakes, then with
+    ``with_pairs`` the plausible pairs)."""
+    if with_pairs:
+        return members(name) + pairs(name)
     from autograder.checks.vocabulary import PREFIX
     table = (_UPDATE_MEMBERS.get(name) or _INIT_MEMBERS.get(name) or _SCALAR_MEMBERS.get(name)
              or (_MINIBATCH_MEMBERS if name == "random_mini_batches" else None))
@@ -549,6 +562,57 @@ def members(name: str) -> list[Member]:
     for slug_key, params in table:
         slug = slug_key.split("~")[0]
         out.append(Member(f"{PREFIX[name]}/{slug}", f"{PREFIX[name]}/{slug_key}", dict(params)))
+    return out
+
+
+# Plausible pairs of mistakes made at once (tried only when no single member explains the
+# output): slugs of the first and of the second mistake. Kept small: their records are
+# precomputed for the visible cases and shipped as data.
+_STEP = ["wrong-sign", "no-learning-rate"]
+_SQRT = ["epsilon-inside-sqrt", "epsilon-added-to-step", "no-epsilon", "grad-not-squared",
+         "square-instead-of-sqrt", "no-sqrt"]
+_PAIRS = {
+    "update_parameters_with_gd": [(a, b) for a in _STEP
+                                  for b in ["no-learning-rate", "loop-stops-early",
+                                            "bias-not-updated"] if a != b],
+    "update_parameters_with_momentum": [(a, b) for a in _STEP + ["no-one-minus-beta",
+                                                                 "beta-and-one-minus-beta-swapped"]
+                                        for b in ["no-learning-rate", "step-with-old-velocity",
+                                                  "velocity-not-stored", "loop-stops-early",
+                                                  "bias-not-updated", "no-one-minus-beta"]
+                                        if a != b],
+    "update_parameters_with_rmsprop": [(a, b) for a in _STEP + _SQRT
+                                       for b in _SQRT + ["beta-and-one-minus-beta-swapped",
+                                                         "loop-stops-early"]
+                                       if a != b],
+    "update_parameters_with_adam": [(a, b) for a in _STEP + _SQRT
+                                    for b in _SQRT + [
+                                        "betas-swapped", "s-averaged-with-beta1",
+                                        "no-bias-correction", "correction-precedence",
+                                        "correction-exponent-t-plus-one",
+                                        "correction-no-exponent", "correction-one-plus",
+                                        "correction-betas-swapped", "step-with-grad"]
+                                    if a != b] + [("v-not-corrected-in-step",
+                                                   "s-not-corrected-in-step")],
+}
+
+
+def pairs(name: str) -> list[Member]:
+    """Members made of two mistakes at once, ids joined by ``+`` in the vocabulary's order."""
+    from autograder.checks.vocabulary import order
+    singles = {m.key: m for m in members(name)}
+    out, seen = [], set()
+    for a, b in _PAIRS.get(name, []):
+        prefix = next(iter(singles)).split("/")[0]
+        ma, mb = singles.get(f"{prefix}/{a}"), singles.get(f"{prefix}/{b}")
+        if ma is None or mb is None or set(ma.params) & set(mb.params):
+            continue   # the two mistakes change the same part of the rule: not a pair
+        first, second = sorted((ma, mb), key=lambda m: order(m.id))
+        pid = f"{first.id}+{second.id}"
+        if pid in seen:
+            continue
+        seen.add(pid)
+        out.append(Member(pid, pid, {**first.params, **second.params}))
     return out
 
 
