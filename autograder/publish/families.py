@@ -30,7 +30,7 @@ class Member:
 # ----------------------------------------------------------------------------- update rules
 _UPDATE_DEFAULTS = {
     "sign": -1.0, "lr": "times", "layers": "all", "bias": True, "pair": "own",
-    "step_pair": "own",
+    "step_pair": "own", "inplace": False,
     # first moment (momentum's v, Adam's v)
     "v_beta": "beta1", "v_form": "average", "v_store": True, "lr_in_v": False,
     # second moment (RMSprop's and Adam's s)
@@ -175,6 +175,10 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             pname = f"{name}{l}"
             if name == "b" and p["bias"] == "state-only":   # b's state updated, b not stepped
                 continue
+            if p["inplace"]:    # W -= ...: numpy refuses to change the shape of W in place
+                target = parameters[pname]
+                target -= lr * step
+                continue
             if p["lr_in_v"] == "minus":
                 parameters[pname] = parameters[pname] + step
             elif p["lr_in_v"]:
@@ -250,6 +254,8 @@ _SHARED_UPDATE_MEMBERS = [
     ("w-paired-with-db~b", {"pair": "b-with-dW"}),
     ("w-paired-with-db~W", {"pair": "W-with-db"}),
     ("w-paired-with-db~step", {"step_pair": "swapped"}),
+    ("w-paired-with-db~b-inplace", {"pair": "b-with-dW", "inplace": True}),
+    ("w-paired-with-db~step-inplace", {"step_pair": "swapped", "inplace": True}),
     ("returns-none", {"returns": "none"}),
 ]
 _SECOND_MOMENT_MEMBERS = [
@@ -266,6 +272,8 @@ _SECOND_MOMENT_MEMBERS = [
     ("no-sqrt", {"denom": "no-sqrt"}),
     ("s-from-wrong-gradient", {"s_grad": "other"}),
     ("s-from-wrong-gradient~b", {"s_grad": "b-from-dW"}),
+    ("s-from-wrong-gradient~inplace", {"s_grad": "other", "inplace": True}),
+    ("s-from-wrong-gradient~b-inplace", {"s_grad": "b-from-dW", "inplace": True}),
 ]
 
 _UPDATE_MEMBERS = {
@@ -597,22 +605,31 @@ _PAIRS = {
 }
 
 
+_PAIRED_VARIANTS = ("abs", "after")
+
+
 def pairs(name: str) -> list[Member]:
     """Members made of two mistakes at once, ids joined by ``+`` in the vocabulary's order."""
     from autograder.checks.vocabulary import order
-    singles = {m.key: m for m in members(name)}
+    singles = members(name)
+    prefix = singles[0].id.split("/")[0] if singles else ""
+    by_slug: dict[str, list[Member]] = {}
+    for m in singles:   # the base form of each mistake, and the variants learners often pair
+        if "~" not in m.key or m.key.split("~")[1] in _PAIRED_VARIANTS:
+            by_slug.setdefault(m.id.split("/")[1], []).append(m)
     out, seen = [], set()
     for a, b in _PAIRS.get(name, []):
-        prefix = next(iter(singles)).split("/")[0]
-        ma, mb = singles.get(f"{prefix}/{a}"), singles.get(f"{prefix}/{b}")
-        if ma is None or mb is None or set(ma.params) & set(mb.params):
-            continue   # the two mistakes change the same part of the rule: not a pair
-        first, second = sorted((ma, mb), key=lambda m: order(m.id))
-        pid = f"{first.id}+{second.id}"
-        if pid in seen:
-            continue
-        seen.add(pid)
-        out.append(Member(pid, pid, {**first.params, **second.params}))
+        for ma in by_slug.get(a, []):
+            for mb in by_slug.get(b, []):
+                if set(ma.params) & set(mb.params):
+                    continue   # both change the same part of the rule: not a pair
+                first, second = sorted((ma, mb), key=lambda m: order(m.id))
+                key = f"{first.key}+{second.key}"
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Member(f"{first.id}+{second.id}", key,
+                                  {**first.params, **second.params}))
     return out
 
 
