@@ -387,19 +387,47 @@ def describe_difference(name, cases, records, reference, view=None) -> str:
                             if label in ("parameters", "v", "s") else None
                         b = (before or {}).get("items", {}).get(k) if before else None
                         first[entry] = (i + 1, _pattern(e["items"][k], ge, b))
-        right = [e for e in order if e not in first]
         if not first:
             return ""
-        wrong = [f"{entry} {what} from call {call} on" if len(steps) > 1 else f"{entry} {what}"
-                 for entry, (call, what) in sorted(first.items(), key=lambda kv: kv[1][0])]
-        text = ""
-        if right:
-            groups = _group(right, names)
-            text += f"Right: {groups}. "
-        text += "Differs: " + "; ".join(wrong[:6]) + (f"; and {len(wrong) - 6} more"
-                                                      if len(wrong) > 6 else "") + "."
-        return text
+        return _summary(names, order, first, len(steps) > 1)
     return ""
+
+
+def _summary(names, order, first, several_calls) -> str:
+    """'v is right; every entry of s differs by a constant factor 1.11 from call 1 on; the
+    parameters differ from call 1 on' (state first: the parameters follow from it)."""
+    state = [n for n in names if n != "parameters"] or names
+    rights, wrongs = [], []
+    for label in state + (["parameters"] if "parameters" in names and state != names else []):
+        entries = [e for e in order if e.startswith(label + "[")]
+        bad = [e for e in entries if e in first]
+        if not entries:
+            continue
+        if not bad:
+            rights.append(label)
+            continue
+
+        def when(call):
+            return f" from call {call} on" if several_calls else ""
+        if label == "parameters" and wrongs:
+            call = min(first[e][0] for e in bad)
+            wrongs.append(f"the parameters differ{when(call)}")
+            continue
+        patterns = {first[e] for e in bad}
+        if len(bad) == len(entries) and len(patterns) == 1:
+            call, what = next(iter(patterns))
+            wrongs.append(f"every entry of {label} {what}{when(call)}")
+            continue
+        shown = [f"{e} {first[e][1]}{when(first[e][0])}" for e in bad[:3]]
+        more = f" (and {len(bad) - 3} more entries of {label})" if len(bad) > 3 else ""
+        right_here = [e for e in entries if e not in first]
+        note = f" ({', '.join(right_here[:3])}{' ...' if len(right_here) > 3 else ''} right)" \
+            if right_here else ""
+        wrongs.append("; ".join(shown) + more + note)
+    text = ""
+    if rights:
+        text += ("Right: " + ", ".join(rights) + ". ")
+    return text + "Differs: " + "; ".join(wrongs) + "."
 
 
 def _group(entries, names) -> str:
