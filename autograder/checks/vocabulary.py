@@ -374,7 +374,7 @@ _VOCAB: dict[str, dict[str, tuple[str, str, str]]] = {
         "epoch-plus-one": ("you use epoch_num + 1",
                            "Epochs count from 0: at epoch 0 the rate is learning_rate0.",
                            "Use epoch_num itself."),
-        "no-decay": ("the learning rate does not decay",
+        "no-decay": ("the learning rate does not change (no decay)",
                      "Your function returns learning_rate0 at every epoch.",
                      "Divide by 1 + decay_rate * epoch_num."),
         "squared-epoch": ("you square the epoch number",
@@ -389,7 +389,8 @@ _VOCAB: dict[str, dict[str, tuple[str, str, str]]] = {
                                 "time_interval epochs.",
                                 "Count the finished intervals: np.floor(epoch_num / "
                                 "time_interval)."),
-        "round-instead-of-floor": ("you round instead of taking the floor",
+        "round-instead-of-floor": ("you round epoch_num / time_interval instead of taking "
+                                   "the floor",
                                    "round() switches to the next step half-way through an "
                                    "interval.", "Use np.floor (or integer division //)."),
         "ceil-instead-of-floor": ("you take the ceiling instead of the floor",
