@@ -101,7 +101,11 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
             total = sum(sizes)
             full = m // size
             if sizes == exp_sizes[:-1] and m % size:
-                return _fb(case, "the last, smaller mini-batch is missing", mistake="minibatches/last-batch-dropped",
+                in_order = _columns(X, [bx for bx, _ in batches]) == list(range(sum(sizes)))
+                return _fb(case, "the last, smaller mini-batch is missing",
+                           mistake=("minibatches/not-shuffled+minibatches/last-batch-dropped"
+                                    if in_order and m > 2 else
+                                    "minibatches/last-batch-dropped"),
                            expected=f"{len(exp_sizes)} batches of sizes {_sizes(exp_sizes)}",
                            got=f"{len(sizes)} batches of sizes {_sizes(sizes)} "
                                f"({m - total} examples left out)",
@@ -118,6 +122,16 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                                    "at the end; an extra loop step produced an empty one.",
                            hint="Add the last, smaller batch only when m % mini_batch_size "
                                 "is not zero.")
+            if len(sizes) == len(exp_sizes) and sizes[:-1] == exp_sizes[:-1] and m % size:
+                return _fb(case, "the last, smaller mini-batch holds the wrong columns",
+                           mistake="minibatches/last-batch-wrong-slice",
+                           expected=f"a last batch of {exp_sizes[-1]} examples (columns "
+                                    f"{m - exp_sizes[-1]} to {m - 1} of the shuffled data)",
+                           got=f"a last batch of {sizes[-1]} examples; the full batches are "
+                               "right",
+                           meaning="The last batch starts where the last full batch ended "
+                                   "(num_complete * mini_batch_size) and runs to m.",
+                           hint="Check the start of the last slice.")
             if total > m:
                 meaning = ("Your batches hold more columns than X has: the last batch probably "
                            "repeats examples, or the slices overlap.")
@@ -149,6 +163,14 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                             "smaller.",
                        mistake="minibatches/wrong-batch-size" if off_by_one else None)
         cols = _columns(X, [bx for bx, _ in batches])
+        if -1 in cols and _rows_permuted(X, [bx for bx, _ in batches]):
+            return _fb(case, "the rows (features) are shuffled instead of the columns",
+                       mistake="minibatches/features-shuffled",
+                       expected="whole columns of X, in a shuffled order",
+                       got="columns whose entries are those of a column of X in another order",
+                       meaning="Each example is a column of X; shuffling rows mixes the "
+                               "features of every example instead of reordering examples.",
+                       hint="Index the columns with the permutation: X[:, permutation].")
         if -1 in cols or sorted(cols) != list(range(m)):
             dup = len(cols) - len(set(cols))
             return _fb(case, "the batches are not a shuffle of the columns of X",
@@ -210,6 +232,15 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                            "not set, or set outside the function.",
                    hint="Seed the generator inside the function, from its seed argument.")
     return None
+
+
+def _rows_permuted(X, batches_x) -> bool:
+    """Every batch column holds the entries of a column of X, in another row order."""
+    if X.shape[0] < 2:
+        return False
+    known = {tuple(np.round(np.sort(X[:, j]), 6)) for j in range(X.shape[1])}
+    return all(tuple(np.round(np.sort(bx[:, k]), 6)) in known
+               for bx in batches_x for k in range(bx.shape[1]))
 
 
 def _where_columns_go_wrong(batches_x, cols, m) -> str:
