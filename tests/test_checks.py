@@ -111,7 +111,9 @@ _SLUGS = {"wrong_sign": "wrong-sign", "returns_none": "returns-none",
           "v_is_s": "v-and-s-same-dict", "shared_arrays": "v-and-s-share-arrays"}
 NEW_IDS = {(n, m): f"{_P[n]}/{_SLUGS[m]}" for n, m, _, _ in WRONG if m in _SLUGS}
 NEW_IDS.update({(n, m): None for n, m, _, _ in WRONG
-                if m in ("parameters_unchanged", "not_partition", "batch_sizes")})
+                if m in ("parameters_unchanged", "not_partition")})
+# (its last batch is the last mini_batch_size columns: a wrong slice, now named)
+NEW_IDS[("random_mini_batches", "batch_sizes")] = "minibatches/last-batch-wrong-slice"
 
 
 @pytest.mark.parametrize("name,mistake,text,source", WRONG,
