@@ -45,7 +45,7 @@ def twins(name, member, cases):
     out = set()
     for key, mid in family.members:
         if mid != member.id and "+" not in mid and "+" not in member.id and all(
-                diagnosis.records_equal(name, family.record(key, c.id), r)
+                diagnosis.records_equal(name, family.record(key, c.id), r, strict=True)
                 for c, r in zip(cases, own, strict=True)):
             out.add(mid)
     return out

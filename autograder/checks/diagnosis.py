@@ -115,8 +115,10 @@ def _returned_view(view, member_ret):
     return None
 
 
-def records_equal(name: str, member: dict, learner: dict, view=None) -> bool:
-    """The member's record reproduces the learner's (under return shape ``view``)."""
+def records_equal(name: str, member: dict, learner: dict, view=None,
+                  strict: bool = False) -> bool:
+    """The member's record reproduces the learner's (under return shape ``view``); ``strict``
+    also compares what a call that raised had written into its state."""
     if "exception" in member or "exception" in learner:
         return "exception" in member and "exception" in learner and \
             _exception_same(member["exception"], learner["exception"])
@@ -130,6 +132,8 @@ def records_equal(name: str, member: dict, learner: dict, view=None) -> bool:
                 return False
             if "exception" in m:
                 if not _exception_same(m["exception"], g["exception"]):
+                    return False
+                if strict and not same(m.get("state_after"), g.get("state_after")):
                     return False
                 continue
             expected = _returned_view(view, m["returned"])
@@ -238,12 +242,21 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
     view = return_shape(name, {c.id: records[c.id] for c in tried})
     members, record = family_access(family)
 
-    def reproduces(key, v):   # case by case: a member is dropped at its first difference
+    def reproduces(key, v, strict=False):   # case by case: dropped at its first difference
         for c in tried:
             rec = record(key, c.id)
-            if rec is None or not records_equal(name, rec, records[c.id], v):
+            if rec is None or not records_equal(name, rec, records[c.id], v, strict):
                 return False
         return True
+
+    def tie_break(found):
+        """Among ids that all reproduce the output, the one whose state also agrees at the
+        error (if exactly one does)."""
+        if len(found) < 2:
+            return found
+        strict = _unique(mid for key, mid in singles + doubles
+                         if mid in found and reproduces(key, None, strict=True))
+        return strict if len(strict) == 1 else found
 
     # 1. a layer index off by one shows as a KeyError on layer L + 1 (wherever it is looked up)
     cid, exc = _first_exception({c.id: records[c.id] for c in tried})
@@ -256,9 +269,9 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
     singles = [(k, i) for k, i in members if "+" not in i]
     doubles = [(k, i) for k, i in members if "+" in i]
     if view is None:
-        ids = _unique(mid for key, mid in singles if reproduces(key, None))
+        ids = tie_break(_unique(mid for key, mid in singles if reproduces(key, None)))
         if not ids:   # two mistakes at once, among the plausible pairs
-            ids = _unique(mid for key, mid in doubles if reproduces(key, None))
+            ids = tie_break(_unique(mid for key, mid in doubles if reproduces(key, None)))
         if len(ids) == 1:
             return Diagnosis(ids[0])
         if len(ids) > 1:

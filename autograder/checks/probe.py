@@ -210,6 +210,10 @@ def _run_update(name, fn, case: Case, filename):
             step["t"] = t
         if not ok:
             step["exception"] = out
+            if name != "update_parameters_with_gd":
+                # What the call had already written into the state it was given: two mistakes
+                # that stop at the same error may still differ there.
+                step["state_after"] = {"v": describe(v), "s": describe(s)}
             steps.append(step)
             break
         step["returned"] = describe(out)
