@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(json.dumps(filled(nb, assignment, overrides)), encoding="utf-8")
                 times, data = time_check(path, args.repeat)
                 judged = time_in_process(path, args.repeat)
-                rows.append({"judging_median_seconds": round(statistics.median(judged), 3),"notebook": f"{assignment}.ipynb", "variant": variant,
+                rows.append({"judging_median_seconds": round(statistics.median(judged), 3),
+                             "notebook": f"{assignment}.ipynb", "variant": variant,
                              "functions": len(m.functions),
                              "median_seconds": round(statistics.median(times), 3),
                              "min_seconds": round(min(times), 3),

@@ -9,8 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks import vocabulary
-from autograder.checks import FUNCTIONS, CheckFailed, HiddenCasesUnavailable, cases_for, check
+from autograder.checks import (
+    FUNCTIONS,
+    CheckFailed,
+    HiddenCasesUnavailable,
+    cases_for,
+    check,
+    vocabulary,
+)
 from autograder.publish.hidden_cases import all_cases
 from autograder.publish.masters import master_for_function, reference_function
 

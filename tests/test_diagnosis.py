@@ -21,8 +21,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks import FUNCTIONS, CheckFailed, check, diagnosis, judge_records, probe
-from autograder.checks import vocabulary
+from autograder.checks import (
+    FUNCTIONS,
+    CheckFailed,
+    check,
+    diagnosis,
+    judge_records,
+    probe,
+    vocabulary,
+)
 from autograder.checks.data import EXPECTED_DIR
 from autograder.publish import families
 from autograder.publish.expected import _shared, dumps, expected_document, judging_data

@@ -371,7 +371,6 @@ def describe_difference(name, cases, records, reference, view=None) -> str:
         if records_equal(name, ref, learner, view):
             continue
         first: dict[str, tuple[int, str]] = {}
-        right: list[str] = []
         order: list[str] = []
         steps = [s for s in learner.get("steps", []) if "returned" in s]
         for i, step in enumerate(steps):

@@ -438,14 +438,16 @@ def _judge_facts(name, case, got) -> Feedback | None:
     facts = got.get("facts") or {}
     if name == "initialize_adam":
         if facts.get("v_is_s"):
-            return Feedback(case, "v and s are the same dictionary", mistake="init-adam/v-and-s-same-dict",
+            return Feedback(case, "v and s are the same dictionary",
+                            mistake="init-adam/v-and-s-same-dict",
                             got="initialize_adam returned one dictionary twice (v is s)",
                             meaning="Adam's two moments must be separate: with one dictionary, "
                                     "updating s overwrites v.",
                             hint="Build two dictionaries, one for v and one for s.")
         if facts.get("shared_arrays"):
             keys = ", ".join(facts["shared_arrays"])
-            return Feedback(case, "v and s share their arrays", mistake="init-adam/v-and-s-share-arrays",
+            return Feedback(case, "v and s share their arrays",
+                            mistake="init-adam/v-and-s-share-arrays",
                             got=f"v and s hold the very same arrays for {keys}",
                             meaning="An in-place update of s (s[k] *= beta2, s[k] += ...) would "
                                     "change v as well.",

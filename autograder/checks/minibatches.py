@@ -115,7 +115,8 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                            hint="After the loop over complete batches, add the remaining "
                                 "columns when m is not a multiple of mini_batch_size.")
             if sizes == exp_sizes + [0]:
-                return _fb(case, "your last mini-batch is empty", mistake="minibatches/empty-last-batch",
+                return _fb(case, "your last mini-batch is empty",
+                           mistake="minibatches/empty-last-batch",
                            expected=f"{len(exp_sizes)} batches of sizes {_sizes(exp_sizes)}",
                            got=f"{len(sizes)} batches, the last one with no examples",
                            meaning=f"{m} is a multiple of {size}, so there is no smaller batch "
@@ -186,7 +187,8 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
         if not np.allclose(ys, expected_y):
             same_set = sorted(ys[0].tolist()) == sorted(Y[0].tolist())
             return _fb(case, "X and Y were shuffled differently" if same_set
-                       else "the labels do not match", mistake="minibatches/x-y-shuffled-differently" if same_set
+                       else "the labels do not match",
+                       mistake="minibatches/x-y-shuffled-differently" if same_set
                        else None,
                        expected="each column of mini_batch_Y to be the label of the same "
                                 "column of mini_batch_X",
@@ -199,7 +201,8 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                        hint="Draw the permutation once and use it for both X and Y.")
         perms.append(cols)
         if call.get("inputs_changed"):
-            return _fb(case, "your function changed X or Y", mistake="minibatches/shuffles-in-place",
+            return _fb(case, "your function changed X or Y",
+                       mistake="minibatches/shuffles-in-place",
                        got="X or Y was modified in place by the call",
                        meaning="np.random.shuffle shuffles an array in place, so the caller's "
                                "data changes.",

@@ -134,7 +134,8 @@ _VOCAB: dict[str, dict[str, tuple[str, str, str]]] = {
     "gd": {**_UPDATE_SHARED,
            "learning-rate-divides": ("you divide by the learning rate",
                                      "grad / learning_rate makes a small learning rate take a "
-                                     "huge step.", "The step is learning_rate times the gradient.")},
+                                     "huge step.",
+                                     "The step is learning_rate times the gradient.")},
     "momentum": {
         **_UPDATE_SHARED,
         "no-one-minus-beta": ("your velocity has no (1 - beta) factor",

@@ -51,10 +51,10 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
     probe,
 )
 from autograder.checks.cases import KINDS, case_to_plain
-from autograder.publish.expected import judging_data
-from autograder.publish.hidden_cases import all_cases as cases_for
 from autograder.checks.judge import explain_exception
 from autograder.localcheck.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
+from autograder.publish.expected import judging_data
+from autograder.publish.hidden_cases import all_cases as cases_for
 from autograder.publish.masters import Master, assignments, cell_source, master, nbgrader_meta
 
 ENTRY = "autograder.localcheck.child:main"
@@ -205,7 +205,7 @@ def _plural(n, word):
 def judge_child(name: str, child: ChildResult, limits: Limits,
                 expected: tuple | None = None) -> tuple[bool, str, str]:
     """(passed, status, feedback text) for one function from its child's messages;
-    ``expected`` is (reference records, family records) (computed now if not given). Messages that are not
+    ``expected`` is (reference records, family) (computed now if not given). Messages that are not
     what the child's entry point sends (forged by the notebook) fail the function."""
     try:
         return _judge_child(name, child, limits, expected)

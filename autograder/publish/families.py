@@ -59,6 +59,15 @@ def _layer_numbers(parameters, layers):
     return range(1, L + 1)
 
 
+def _correction(corr, beta, t, l):
+    """The bias correction's denominator, right (``"t"``) or with one of the usual slips."""
+    return {"t": lambda: 1 - beta ** t, "precedence": lambda: (1 - beta) ** t,
+            "beta-times-t": lambda: 1 - beta * t, "t+1": lambda: 1 - beta ** (t + 1),
+            "t-1": lambda: 1 - beta ** (t - 1), "two": lambda: 1 - beta ** 2,
+            "layer": lambda: 1 - beta ** l, "none-exponent": lambda: 1 - beta,
+            "one-plus": lambda: 1 + beta ** t}[corr]()
+
+
 def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
     if p["fixed"]:
         arg, value = p["fixed"]
@@ -115,30 +124,8 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             if rule == "adam":
                 cb1, cb2 = {"own": (beta1, beta2), "swapped": (beta2, beta1),
                             "follow": (betas[p["v_beta"]], betas[p["s_beta"]])}[p["corr_betas"]]
-                corr = p["corr"]
-
-                def factor(beta):
-                    if corr == "t":
-                        return 1 - beta ** t
-                    if corr == "precedence":
-                        return (1 - beta) ** t
-                    if corr == "beta-times-t":
-                        return 1 - beta * t
-                    if corr == "t+1":
-                        return 1 - beta ** (t + 1)
-                    if corr == "t-1":
-                        return 1 - beta ** (t - 1)
-                    if corr == "two":
-                        return 1 - beta ** 2
-                    if corr == "layer":
-                        return 1 - beta ** l
-                    if corr == "none-exponent":
-                        return 1 - beta
-                    if corr == "one-plus":
-                        return 1 + beta ** t
-                    raise ValueError(corr)
-                vc[key] = new_v / factor(cb1) if p["corr_v"] else new_v
-                sc[key] = new_s / factor(cb2) if p["corr_s"] else new_s
+                vc[key] = new_v / _correction(p["corr"], cb1, t, l) if p["corr_v"] else new_v
+                sc[key] = new_s / _correction(p["corr"], cb2, t, l) if p["corr_s"] else new_s
                 if p["store_corrected"]:
                     v[key], s[key] = vc[key], sc[key]
                 step = vc[key] if p["v_corr_in_step"] else new_v
@@ -612,7 +599,6 @@ def pairs(name: str) -> list[Member]:
     """Members made of two mistakes at once, ids joined by ``+`` in the vocabulary's order."""
     from autograder.checks.vocabulary import order
     singles = members(name)
-    prefix = singles[0].id.split("/")[0] if singles else ""
     by_slug: dict[str, list[Member]] = {}
     for m in singles:   # the base form of each mistake, and the variants learners often pair
         if "~" not in m.key or m.key.split("~")[1] in _PAIRED_VARIANTS:
