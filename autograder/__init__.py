@@ -14,9 +14,11 @@
 (The package is ``publish``, not ``release``: ``autograder/release/`` is nbgrader's own folder of
 released assignments when an instructor runs nbgrader from ``autograder/``.)
 
-Dependencies point one way: grading -> localcheck -> publish -> checks, with one exception
-left: the checks still compute their expected values from :mod:`autograder.publish.masters` at
-run time (the student package replaces that with data precomputed at release).
+Dependencies point one way: grading -> localcheck -> publish -> checks. The checks judge the
+visible cases against data precomputed at release (``checks/expected/*.json``: the masters' and
+the mistake families' records); the hidden cases and the mistake families (wrong rules) live in
+:mod:`autograder.publish`, which the checks never import (a master's hidden test cell,
+``check(..., hidden=True)``, is the one place they reach for it, and say so when it is absent).
 """
 
 from pathlib import Path

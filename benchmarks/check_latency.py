@@ -5,7 +5,10 @@ temporary folder: one filled with correct answers (the masters' own solution cel
 filled with wrong answers (learner-style mistakes from ``tests/fixtures/checks/wrong_answers.py``,
 so the diagnosis runs too). Each is checked ``--repeat`` times as a learner would run it (a new
 ``python -m autograder check NOTEBOOK --json`` process, interpreter start-up included), and the
-median, minimum and maximum wall times are printed. Goal: under 2 s per notebook.
+median, minimum and maximum wall times are printed. The judging itself (references and mistake
+family from the masters, the learner's code in its child processes, the diagnosis) is also timed
+inside one warm process (``grade_notebooks``, what the grader calls), without the interpreter's
+start-up and imports: goal under 0.5 s per notebook (issue 10).
 
     python benchmarks/check_latency.py            # a table
     python benchmarks/check_latency.py --json     # a JSON list, one object per notebook and variant
@@ -65,6 +68,23 @@ def time_check(path: Path, repeat: int) -> tuple[list[float], dict]:
     return times, data
 
 
+def time_in_process(path: Path, repeat: int) -> list[float]:
+    """Wall times of the judging alone, in this (warm) process."""
+    import contextlib
+    import io
+
+    from autograder.localcheck.command import grade_notebooks
+    from autograder.localcheck.isolation import Limits, default_jobs
+    limits = Limits.from_env()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            grade_notebooks([path], limits, default_jobs())
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print a JSON list")
@@ -86,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                 path = folder / f"{assignment}.ipynb"
                 path.write_text(json.dumps(filled(nb, assignment, overrides)), encoding="utf-8")
                 times, data = time_check(path, args.repeat)
-                rows.append({"notebook": f"{assignment}.ipynb", "variant": variant,
+                judged = time_in_process(path, args.repeat)
+                rows.append({"judging_median_seconds": round(statistics.median(judged), 3),
+                             "notebook": f"{assignment}.ipynb", "variant": variant,
                              "functions": len(m.functions),
                              "median_seconds": round(statistics.median(times), 3),
                              "min_seconds": round(min(times), 3),
@@ -96,16 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows))
         return 0
     print(f"{'notebook':28s} {'answers':8s} {'median s':>9s} {'min s':>7s} {'max s':>7s} "
-          f"{'score':>8s}")
+          f"{'score':>8s} {'judging s':>10s}")
     for r in rows:
         score = f"{r['score']:g}/{r['max_score']:g}" if r["score"] is not None else "?"
         print(f"{r['notebook']:28s} {r['variant']:8s} {r['median_seconds']:9.3f} "
-              f"{r['min_seconds']:7.3f} {r['max_seconds']:7.3f} {score:>8s}")
+              f"{r['min_seconds']:7.3f} {r['max_seconds']:7.3f} {score:>8s} "
+              f"{r['judging_median_seconds']:10.3f}")
     for variant in ("correct", "wrong"):
         medians = [r["median_seconds"] for r in rows if r["variant"] == variant]
         if medians:
+            judged = [r["judging_median_seconds"] for r in rows if r["variant"] == variant]
             print(f"median over notebooks, {variant} answers: {statistics.median(medians):.3f} s "
-                  f"(slowest {max(medians):.3f} s)")
+                  f"(slowest {max(medians):.3f} s); judging alone {statistics.median(judged):.3f}"
+                  f" s (slowest {max(judged):.3f} s)")
     return 0
 
 

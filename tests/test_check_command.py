@@ -338,14 +338,14 @@ def test_rewriting_the_master_from_the_notebook_does_not_help(tmp_path, capsys, 
     """References are computed before any learner code runs."""
     import shutil
 
-    import autograder.checks as checks
+    from autograder.publish import expected
     from autograder.publish import masters as reference
     source_copy = tmp_path / "source"
     shutil.copytree(reference.SOURCE_DIR, source_copy)
     monkeypatch.setattr(reference, "SOURCE_DIR", source_copy)
     monkeypatch.setattr(reference, "_masters", {})
     monkeypatch.setattr(reference, "_functions", {})
-    monkeypatch.setattr(checks, "_reference_cache", {})
+    monkeypatch.setattr(expected, "_reference_cache", {})
     target = source_copy / "03_momentum" / "03_momentum.ipynb"
     before = target.read_text(encoding="utf-8")
     hostile = (HOSTILE / "rewrites_master.cell").read_text(encoding="utf-8").replace(

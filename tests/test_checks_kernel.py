@@ -66,9 +66,9 @@ def test_failure_shows_the_diagnosis_with_a_short_traceback(tmp_path):
     failed = [e for e in errors if e["ename"] == "CheckFailed"]
     assert failed, errors
     error = failed[0]
-    assert error["evalue"].startswith("update_parameters_with_momentum: your loop goes one layer "
-                                      "too far (KeyError 'dW4' with 3 layers)")
+    assert error["evalue"].startswith("update_parameters_with_momentum: your layer index is off "
+                                      "by one (KeyError 'dW4' with 3 layers)")
     plain = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error["traceback"]))
     # No frames at all: the learner reads the diagnosis first, and only the diagnosis.
-    assert plain.startswith("CheckFailed: update_parameters_with_momentum: your loop goes")
+    assert plain.startswith("CheckFailed: update_parameters_with_momentum: your layer index")
     assert "File " not in plain and "autograder/checks" not in plain

@@ -126,41 +126,48 @@ def build(case: Case) -> dict:
 
 
 # ----------------------------------------------------------------------------- the cases
-def _update_cases(name):
-    hyper = {
-        "update_parameters_with_gd": [{"learning_rate": 0.1}, {"learning_rate": 0.05},
-                                      {"learning_rate": 0.3}, {"learning_rate": 0.01}],
-        "update_parameters_with_momentum": [{"beta": 0.8, "learning_rate": 0.1},
-                                            {"beta": 0.888, "learning_rate": 0.05},
-                                            {"beta": 0.9, "learning_rate": 0.01},
-                                            {"beta": 0.8, "learning_rate": 0.3}],
-        "update_parameters_with_rmsprop": [{"beta2": 0.888, "learning_rate": 0.1, "epsilon": 1e-2},
-                                           {"beta2": 0.8, "learning_rate": 0.05, "epsilon": 1e-2},
-                                           {},
-                                           {"beta2": 0.9, "learning_rate": 0.02, "epsilon": 1e-2}],
-        "update_parameters_with_adam": [{"learning_rate": 0.1, "beta1": 0.8, "beta2": 0.888,
-                                         "epsilon": 1e-2},
-                                        {"learning_rate": 0.05, "beta1": 0.888, "beta2": 0.8,
-                                         "epsilon": 1e-2},
-                                        {},
-                                        {"learning_rate": 0.02, "beta1": 0.8, "beta2": 0.9,
-                                         "epsilon": 1e-2}],
-    }[name]
+# The visible cases' plans (plain data). The hidden cases' plans live on the trusted side
+# (autograder.publish.hidden_cases): a student's install holds only these.
+UPDATE_HYPER = {
+    "update_parameters_with_gd": [{"learning_rate": 0.1}, {"learning_rate": 0.05}],
+    "update_parameters_with_momentum": [{"beta": 0.8, "learning_rate": 0.1},
+                                        {"beta": 0.888, "learning_rate": 0.05}],
+    "update_parameters_with_rmsprop": [{"beta2": 0.888, "learning_rate": 0.1, "epsilon": 1e-2},
+                                       {"beta2": 0.8, "learning_rate": 0.05, "epsilon": 1e-2}],
+    "update_parameters_with_adam": [{"learning_rate": 0.1, "beta1": 0.8, "beta2": 0.888,
+                                     "epsilon": 1e-2},
+                                    {"learning_rate": 0.05, "beta1": 0.888, "beta2": 0.8,
+                                     "epsilon": 1e-2}],
+}
+# (index, layer_dims, seed, steps, state, t_start)
+UPDATE_PLANS = [(0, (3, 4, 2, 1), 1, 1, "zero", 1), (1, (3, 4, 2, 1), 2, 3, "zero", 1)]
+INIT_PLANS = [(0, (3, 4, 2, 1), 1)]                        # (index, layer_dims, seed)
+MINIBATCH_PLANS = [  # index, n_x, m, size, seeds, labels, use_default_size
+    (0, 2, 148, 64, [0, 1], "index", False),
+    (1, 3, 12, 4, [3, 7], "index", False),
+]
+SCALAR_PLANS = {
+    "update_lr": [
+        (0, {"learning_rate0": 0.5, "decay_rate": 0.5, "epochs": [0, 1, 2, 10]}),
+        (1, {"learning_rate0": 0.1, "decay_rate": 0.3, "epochs": [0, 3, 7, 999]}),
+    ],
+    "schedule_lr_decay": [
+        (0, {"learning_rate0": 0.5, "decay_rate": 1.0, "time_interval": 1000,
+             "epochs": [0, 999, 1000, 1500, 2500]}),
+        (1, {"learning_rate0": 0.1, "decay_rate": 0.3, "time_interval": None,
+             "epochs": [10, 1000, 1499, 2999, 3000]}),
+    ],
+}
+
+
+def update_cases(name, plans, hyper, hidden):
+    """Cases of an update rule from ``plans`` (rows as in :data:`UPDATE_PLANS`)."""
     uses_state = name != "update_parameters_with_gd"
-    plans = [
-        # (layer_dims, seed, steps, state, t_start, hidden)
-        ((3, 4, 2, 1), 1, 1, "zero", 1, False),
-        ((3, 4, 2, 1), 2, 3, "zero", 1, False),
-        ((2, 5, 3, 3, 1), 3, 2, "random", 4, True),
-        ((4, 3, 1), 4, 3, "zero", 1, True),
-    ]
     cases = []
-    for i, (dims, seed, steps, state, t0, hidden) in enumerate(plans):
-        h = dict(hyper[i])
+    for (i, dims, seed, steps, state, t0), h in zip(plans, hyper, strict=True):
+        h = dict(h)
         if not uses_state:
             state = "zero"
-        if name == "update_parameters_with_gd" and i == 2:
-            steps = 1
         spec = {"layer_dims": list(dims), "seed": seed, "steps": steps, "state": state,
                 "hyper": h}
         parts = [layers_text(dims)]
@@ -183,22 +190,14 @@ def _update_cases(name):
     return cases
 
 
-def _init_cases(name):
-    plans = [((3, 4, 2, 1), 1, False), ((2, 5, 3, 3, 1), 2, True), ((5, 1), 3, True)]
+def init_cases(name, plans, hidden):
     return [Case(name, i, layers_text(dims), hidden, {"layer_dims": list(dims), "seed": seed})
-            for i, (dims, seed, hidden) in enumerate(plans)]
+            for i, dims, seed in plans]
 
 
-def _minibatch_cases(name):
-    plans = [  # n_x, m, size, seeds, labels, hidden, use_default_size
-        (2, 148, 64, [0, 1], "index", False, False),
-        (3, 12, 4, [3, 7], "index", False, False),
-        (2, 130, 64, [2, 5], "binary", True, True),
-        (2, 10, 3, [1, 4], "index", True, False),
-        (1, 5, 8, [0, 9], "index", True, False),
-    ]
+def minibatch_cases(name, plans, hidden):
     cases = []
-    for i, (n_x, m, size, seeds, labels, hidden, default_size) in enumerate(plans):
+    for i, n_x, m, size, seeds, labels, default_size in plans:
         spec = {"n_x": n_x, "m": m, "mini_batch_size": size, "seeds": seeds, "labels": labels,
                 "default_size": default_size}
         size_text = f"mini_batch_size left at its default ({size})" if default_size else \
@@ -209,42 +208,55 @@ def _minibatch_cases(name):
     return cases
 
 
-def _scalar_cases(name):
-    if name == "update_lr":
-        plans = [
-            ({"learning_rate0": 0.5, "decay_rate": 0.5, "epochs": [0, 1, 2, 10]}, False),
-            ({"learning_rate0": 0.1, "decay_rate": 0.3, "epochs": [0, 3, 7, 999]}, False),
-            ({"learning_rate0": 0.01, "decay_rate": 0.05, "epochs": [1000, 1500, 2500]}, True),
-            ({"learning_rate0": 2.0, "decay_rate": 2.5, "epochs": [1, 4, 11]}, True),
-        ]
-    else:
-        plans = [
-            ({"learning_rate0": 0.5, "decay_rate": 1.0, "time_interval": 1000,
-              "epochs": [0, 999, 1000, 1500, 2500]}, False),
-            ({"learning_rate0": 0.1, "decay_rate": 0.3, "time_interval": None,
-              "epochs": [10, 1000, 1499, 2999, 3000]}, False),
-            ({"learning_rate0": 0.02, "decay_rate": 0.5, "time_interval": 100,
-              "epochs": [0, 99, 100, 150, 250, 349]}, True),
-            ({"learning_rate0": 1.0, "decay_rate": 2.0, "time_interval": 7,
-              "epochs": [3, 7, 13, 14, 20]}, True),
-        ]
+def scalar_cases(name, plans, hidden):
     cases = []
-    for i, (spec, hidden) in enumerate(plans):
+    for i, spec in plans:
         parts = [f"learning_rate0={spec['learning_rate0']}", f"decay_rate={spec['decay_rate']}"]
         if name == "schedule_lr_decay":
             parts.append("time_interval left at its default (1000)" if spec["time_interval"] is None
                          else f"time_interval={spec['time_interval']}")
         parts.append("epoch_num = " + ", ".join(map(str, spec["epochs"])))
-        cases.append(Case(name, i, ", ".join(parts), hidden, spec))
+        cases.append(Case(name, i, ", ".join(parts), hidden, dict(spec)))
     return cases
 
 
-def cases_for(name: str, hidden: bool | None = None) -> list[Case]:
-    """The cases of graded function ``name``: visible only (``hidden=False``), hidden only
-    (``hidden=True``) or all of them (``None``)."""
+def _visible(name):
+    kind = KINDS[name]
+    if kind == "update":
+        return update_cases(name, UPDATE_PLANS, UPDATE_HYPER[name], False)
+    if kind == "init":
+        return init_cases(name, INIT_PLANS, False)
+    if kind == "minibatches":
+        return minibatch_cases(name, MINIBATCH_PLANS, False)
+    return scalar_cases(name, SCALAR_PLANS[name], False)
+
+
+class HiddenCasesUnavailable(LookupError):
+    """The hidden cases are not part of the checks (they live with the masters)."""
+
+
+def cases_for(name: str, hidden: bool | None = False) -> list[Case]:
+    """The visible cases of graded function ``name``.
+
+    The hidden cases are not defined here: they live on the trusted side, with the masters
+    (``autograder.publish.hidden_cases.all_cases``), so a student's install never holds them.
+    ``hidden=True`` or ``None`` raises :class:`HiddenCasesUnavailable`.
+    """
     if name not in KINDS:
         raise KeyError(f"no checks for {name!r}; graded functions: {', '.join(FUNCTIONS)}")
-    kind = KINDS[name]
-    cases = {"update": _update_cases, "init": _init_cases, "minibatches": _minibatch_cases,
-             "scalar": _scalar_cases}[kind](name)
-    return [c for c in cases if hidden is None or c.hidden == hidden]
+    if hidden is not False:
+        raise HiddenCasesUnavailable(
+            f"the hidden cases of {name} are not part of the checks; they are run by "
+            "`python -m autograder check` and `make grade` from the instructor masters")
+    return _visible(name)
+
+
+def case_to_plain(case: Case) -> dict:
+    """A case as JSON-ready data (to hand it to a child process)."""
+    return {"function": case.function, "index": case.index, "label": case.label,
+            "hidden": case.hidden, "spec": case.spec}
+
+
+def case_from_plain(data: dict) -> Case:
+    return Case(str(data["function"]), int(data["index"]), str(data["label"]),
+                bool(data["hidden"]), dict(data["spec"]))

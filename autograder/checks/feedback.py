@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from autograder.checks.cases import KINDS, Case
+from autograder.checks.vocabulary import PREFIX
 
 
 @dataclass
@@ -119,7 +120,8 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
                               f"With {L} layers the keys are {d}{p}1 ... {d}{p}{L}.")
                 fb.hint = "Make the loop variable run over 1, 2, ..., L."
             elif n == L + 1:
-                fb.what = f"your loop goes one layer too far (KeyError {key!r} with {L} layers)"
+                fb.what = f"your layer index is off by one (KeyError {key!r} with {L} layers)"
+                fb.mistake = f"{PREFIX[name]}/loop-one-layer-too-far"
                 fb.meaning = (f"There are {L} layers, so the keys stop at {d}{p}{L}. Either l "
                               "runs over 1..L but you index l + 1, or L counts the entries of "
                               "the dictionary (W and b per layer) instead of the layers.")
@@ -204,9 +206,10 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
         return fb
     if etype in ("ValueError", "TypeError") and "broadcast" in message:
         fb.what = "two arrays of incompatible shapes were combined"
-        fb.meaning = ("An operation mixed arrays of different shapes, usually a W with a b, or "
-                      "a parameter with the gradient of another layer.")
-        fb.hint = "Pair each parameter with its own gradient (W1 with dW1, b1 with db1)."
+        fb.meaning = (f"{message}: an operation combined arrays whose shapes do not fit. "
+                      "Every state entry and every step has exactly the shape of its "
+                      "parameter.")
+        fb.hint = "Print the shapes of the arrays combined on that line."
         return fb
     if etype == "TypeError" and ("unexpected keyword" in message or "positional argument" in
                                  message):

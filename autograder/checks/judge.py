@@ -7,7 +7,6 @@ sees the learner's objects, only numbers, shapes, key names, type names and exce
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,7 @@ from autograder.checks.feedback import (
     shape_text,
     show,
 )
-from autograder.checks.mistakes import CATALOGUE, Mistake
+from autograder.checks.vocabulary import PREFIX
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -216,47 +215,7 @@ def _compare_returned(name, exp, got) -> Mismatch | None:
     return None
 
 
-# ----------------------------------------------------------------------------- diagnosis
-_variant_cache: dict[tuple[str, str], dict] = {}
-
-
-def variant_record(name: str, mistake: Mistake, case: Case) -> dict:
-    key = (f"{name}/{mistake.id}/{id(mistake)}", case.id)
-    if key not in _variant_cache:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            _variant_cache[key] = probe.run_case(name, mistake.fn, case)
-    return _variant_cache[key]
-
-
-def _matches(name, mistake, case, got) -> bool:
-    record = variant_record(name, mistake, case)
-    return _no_exception_anywhere(record) and _record_mismatch(record, got, name) is None
-
-
-def matching_mistake(name: str, case: Case, got: dict,
-                     others: dict | None = None) -> tuple[Mistake | None, bool]:
-    """The catalogued mistake whose output equals the learner's on ``case``, and whether it
-    also agrees on every other case in ``others`` (``{case id: (Case, record)}``); a mistake
-    that agrees everywhere is preferred."""
-    candidates = [m for m in CATALOGUE.get(name, []) if m.fn is not None
-                  and _matches(name, m, case, got)]
-    for mistake in candidates:
-        if all(_matches(name, mistake, c, r) for c, r in (others or {}).values()
-               if c.id != case.id and "exception" not in r):
-            return mistake, True
-    return (candidates[0], False) if candidates else (None, False)
-
-
-def _no_exception_anywhere(record) -> bool:
-    if "exception" in record:
-        return False
-    for s in record.get("steps", []):
-        if "exception" in s:
-            return False
-    return all("exception" not in c for c in record.get("calls", []))
-
-
+# ----------------------------------------------------------------------------- feedback
 def _generic_meaning(m: Mismatch) -> tuple[str, str]:
     if m.kind == "keys":
         missing, extra = m.detail.get("missing", []), m.detail.get("extra", [])
@@ -268,11 +227,6 @@ def _generic_meaning(m: Mismatch) -> tuple[str, str]:
         return ("; ".join(parts) + ". Every layer needs its entries, named like the gradients "
                 "(dW1, db1, ...) for optimizer state and like the parameters for parameters.",
                 "Compare your keys with the expected ones, layer by layer.")
-    if m.kind == "shape" and m.where.startswith("parameters"):
-        return ("An update changed the shape of a parameter: numpy broadcast two arrays of "
-                "different shapes, usually a parameter with the gradient of another parameter "
-                "(b1 with dW1 gives a matrix, not a column).",
-                "Pair each parameter with its own gradient: W with dW, b with db.")
     if m.kind == "shape":
         return ("An array has the wrong shape: each state entry and each parameter keeps the "
                 "shape of the parameter it belongs to.", "Use the parameter's own shape "
@@ -368,12 +322,10 @@ def _all_unchanged(name, case, exp_record, got_record, m: Mismatch) -> str | Non
     return None
 
 
-def judge_case(name: str, case: Case, expected: dict, got: dict,
-               others: dict | None = None) -> Feedback | None:
-    """``None`` if the learner's record ``got`` agrees with ``expected``, else the feedback.
-
-    ``others`` (``{case id: (Case, learner record)}``, optional) lets the diagnosis pick,
-    among mistakes that explain this case, the one that explains the other cases too."""
+def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | None:
+    """``None`` if the learner's record ``got`` agrees with ``expected``, else the feedback of
+    this case alone (what differs; ids only for facts this case confirms). Naming a mistake
+    from the family is :mod:`.diagnosis`'s job, over every case."""
     if KINDS[name] == "minibatches":
         return minibatches.judge_minibatches(case, expected, got)
     if "exception" in got:
@@ -409,29 +361,18 @@ def judge_case(name: str, case: Case, expected: dict, got: dict,
                   else f"{prefix}{m.where}: {m.got}")
     if m.kind == "type" and m.got.startswith("None") and "[" not in m.where:
         fb.what = "your function returns nothing (None)"
-        fb.mistake = "returns_none"
+        fb.mistake = f"{PREFIX[name]}/returns-none"
         fb.meaning = ("A function without a return statement gives back None, even when it "
                       "changed its arguments in place.")
         fb.hint = "End the function with a return statement (see the docstring for what)."
         return fb
-    mistake, everywhere = matching_mistake(name, case, got, others)
-    if mistake is not None and everywhere:
-        fb.what, fb.meaning, fb.hint, fb.mistake = (mistake.title, mistake.meaning, mistake.hint,
-                                                    mistake.id)
-        return fb
     label = _all_unchanged(name, case, expected, got, m)
-    if label is not None:
+    if label is not None:   # a fact, not a diagnosis: no id unless the family confirms one
         fb.what = f"{label} came back unchanged"
-        fb.mistake = f"{label}_unchanged"
-        fb.meaning = (f"Every entry of {label} is exactly what was passed in: the new values are "
-                      "computed but never stored (for example `W = W - ...` only changes a "
-                      "local variable), or the loop over the layers never runs.")
+        fb.meaning = (f"Every entry of {label} that is wrong is exactly what was passed in: the "
+                      "new values are computed but not stored, or not computed at all.")
         fb.hint = (f"Assign each new value back into the dictionary, e.g. {label}[key] = ..., "
                    "and return that dictionary.")
-        return fb
-    if mistake is not None:
-        fb.what, fb.meaning, fb.hint, fb.mistake = (mistake.title, mistake.meaning, mistake.hint,
-                                                    mistake.id)
         return fb
     meaning, hint = _generic_meaning(m)
     if m.kind == "value":
@@ -441,15 +382,18 @@ def judge_case(name: str, case: Case, expected: dict, got: dict,
         keyed = _keys_diagnosis(m.detail.get("missing", []), m.detail.get("extra", []),
                                 len(case.spec.get("layer_dims", [0])) - 1, m.where)
         if keyed is not None:
-            fb.what, fb.meaning, fb.hint, fb.mistake = keyed
+            fb.what, fb.meaning, fb.hint, slug = keyed
+            if slug == "param-keys" and KINDS[name] != "init":
+                slug = None
+            fb.mistake = f"{PREFIX[name]}/{slug}" if slug else None
             return fb
     if m.kind in ("type", "structure", "length", "keys", "shape", "not_numbers", "dtype"):
         fb.what = {"type": "wrong type", "structure": "wrong number of returned values",
                    "dtype": "integer arrays instead of floats",
                    "length": "wrong number of items", "keys": "wrong keys",
                    "shape": "wrong shape", "not_numbers": "not numbers"}[m.kind]
-        if m.kind == "dtype":
-            fb.mistake = "dtype"
+        if m.kind == "dtype" and KINDS[name] == "init":
+            fb.mistake = f"{PREFIX[name]}/integer-zeros"
     return fb
 
 
@@ -464,29 +408,29 @@ def _keys_diagnosis(missing, extra, L, where):
         return (f"your {where} keys are named like the parameters (W1 instead of dW1)",
                 "Optimizer state follows the gradients' names: dW1, db1, ... so that the "
                 "update functions can look up v['dW1'] next to grads['dW1'].",
-                "Name each entry 'd' + the parameter's name.", "param_keys")
+                "Name each entry 'd' + the parameter's name.", "param-keys")
     if where == "parameters" and missing and extra and \
             sorted(extra) == sorted("d" + k for k in missing):
         return ("the returned values are in the wrong order",
                 "The first value you return has the state's keys (dW1, ...) where the "
                 "parameters (W1, ...) are expected.",
                 "Return the parameters first, then the state, in the order of the docstring.",
-                "swapped_returns")
+                "returns-in-wrong-order")
     if any(layer(k) == 0 for k in extra):
         return (f"your {where} has entries for a layer 0",
                 "Layers are numbered from 1: a loop over range(L) starts at 0 and creates "
-                "keys such as dW0.", "Make the loop run over 1, 2, ..., L.", "index_from_zero")
+                "keys such as dW0.", "Make the loop run over 1, 2, ..., L.", "loop-starts-at-zero")
     if extra and all(layer(k) is not None and layer(k) > L for k in extra):
         return (f"your loop goes past the last layer ({', '.join(extra)} with {L} layers)",
                 f"There are {L} layers; L is probably the number of entries of the "
                 "dictionary (two per layer), or the key uses l + 1.",
                 "L = len(parameters) // 2, and use l itself as the layer number.",
-                "one_too_far")
+                "loop-one-layer-too-far")
     if missing and not extra and all(layer(k) == L for k in missing):
         return (f"the last layer is missing from {where}",
                 f"There is no entry for layer {L}: a loop written range(1, L) stops at L - 1.",
                 "Layers are numbered 1 to L; check the end of your range().",
-                "loop_stops_early")
+                "loop-stops-early")
     return None
 
 
@@ -494,14 +438,16 @@ def _judge_facts(name, case, got) -> Feedback | None:
     facts = got.get("facts") or {}
     if name == "initialize_adam":
         if facts.get("v_is_s"):
-            return Feedback(case, "v and s are the same dictionary", mistake="v_is_s",
+            return Feedback(case, "v and s are the same dictionary",
+                            mistake="init-adam/v-and-s-same-dict",
                             got="initialize_adam returned one dictionary twice (v is s)",
                             meaning="Adam's two moments must be separate: with one dictionary, "
                                     "updating s overwrites v.",
                             hint="Build two dictionaries, one for v and one for s.")
         if facts.get("shared_arrays"):
             keys = ", ".join(facts["shared_arrays"])
-            return Feedback(case, "v and s share their arrays", mistake="shared_arrays",
+            return Feedback(case, "v and s share their arrays",
+                            mistake="init-adam/v-and-s-share-arrays",
                             got=f"v and s hold the very same arrays for {keys}",
                             meaning="An in-place update of s (s[k] *= beta2, s[k] += ...) would "
                                     "change v as well.",
@@ -509,7 +455,7 @@ def _judge_facts(name, case, got) -> Feedback | None:
     if KINDS[name] == "init" and facts.get("aliases_parameters"):
         k, p = facts["aliases_parameters"][0]
         return Feedback(case, "the state shares memory with the parameters",
-                        mistake="aliases_parameters",
+                        mistake=f"{PREFIX[name]}/aliases-parameters",
                         got=f"{k} is a view of parameters[{p!r}]",
                         meaning="Changing the state in place would change the parameters.",
                         hint="Make new zero arrays (np.zeros_like) instead of reusing the "

@@ -61,7 +61,7 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
     data = build(case)
     X, Y = data["X"], data["Y"]
     if "exception" in got:
-        return explain_exception("random_mini_batches", case, got["exception"])
+        return _small_m(case, explain_exception("random_mini_batches", case, got["exception"]))
     exp_sizes = []
     ref, _ = _batches(expected["calls"][0]["returned"])
     exp_sizes = [bx.shape[1] for bx, _ in ref]
@@ -69,8 +69,8 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
     for call in got["calls"]:
         seed = call["seed"]
         if "exception" in call:
-            return explain_exception("random_mini_batches", case, call["exception"],
-                                     when=f"seed={seed}")
+            return _small_m(case, explain_exception("random_mini_batches", case,
+                                                    call["exception"], when=f"seed={seed}"))
         batches, err = _batches(call["returned"])
         if err:
             return _fb(case, "wrong structure", expected="a list of (mini_batch_X, mini_batch_Y) "
@@ -86,9 +86,11 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                            meaning="Each example is a column of X, so a batch keeps all "
                                    f"{n_x} rows and takes some columns.",
                            hint="Slice columns: X[:, start:end].",
-                           mistake="rows_not_columns" if transposed else None)
+                           mistake="minibatches/examples-as-rows" if transposed else None)
             if by.ndim != 2 or by.shape[0] != 1 or by.shape[1] != bx.shape[1]:
                 return _fb(case, "mini_batch_Y has the wrong shape",
+                           mistake="minibatches/y-shape-lost" if by.size == bx.shape[1]
+                           else None,
                            expected=f"mini_batch_Y of batch {i} with shape (1, {bx.shape[1]})",
                            got=f"shape {tuple(by.shape)}",
                            meaning="Y is (1, m): each batch of Y keeps its single row and the "
@@ -99,7 +101,11 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
             total = sum(sizes)
             full = m // size
             if sizes == exp_sizes[:-1] and m % size:
-                return _fb(case, "the last, smaller mini-batch is missing", mistake="drop_last",
+                in_order = _columns(X, [bx for bx, _ in batches]) == list(range(sum(sizes)))
+                return _fb(case, "the last, smaller mini-batch is missing",
+                           mistake=("minibatches/not-shuffled+minibatches/last-batch-dropped"
+                                    if in_order and m > 2 else
+                                    "minibatches/last-batch-dropped"),
                            expected=f"{len(exp_sizes)} batches of sizes {_sizes(exp_sizes)}",
                            got=f"{len(sizes)} batches of sizes {_sizes(sizes)} "
                                f"({m - total} examples left out)",
@@ -109,13 +115,24 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                            hint="After the loop over complete batches, add the remaining "
                                 "columns when m is not a multiple of mini_batch_size.")
             if sizes == exp_sizes + [0]:
-                return _fb(case, "your last mini-batch is empty", mistake="empty_last",
+                return _fb(case, "your last mini-batch is empty",
+                           mistake="minibatches/empty-last-batch",
                            expected=f"{len(exp_sizes)} batches of sizes {_sizes(exp_sizes)}",
                            got=f"{len(sizes)} batches, the last one with no examples",
                            meaning=f"{m} is a multiple of {size}, so there is no smaller batch "
                                    "at the end; an extra loop step produced an empty one.",
                            hint="Add the last, smaller batch only when m % mini_batch_size "
                                 "is not zero.")
+            if len(sizes) == len(exp_sizes) and sizes[:-1] == exp_sizes[:-1] and m % size:
+                return _fb(case, "the last, smaller mini-batch holds the wrong columns",
+                           mistake="minibatches/last-batch-wrong-slice",
+                           expected=f"a last batch of {exp_sizes[-1]} examples (columns "
+                                    f"{m - exp_sizes[-1]} to {m - 1} of the shuffled data)",
+                           got=f"a last batch of {sizes[-1]} examples; the full batches are "
+                               "right",
+                           meaning="The last batch starts where the last full batch ended "
+                                   "(num_complete * mini_batch_size) and runs to m.",
+                           hint="Check the start of the last slice.")
             if total > m:
                 meaning = ("Your batches hold more columns than X has: the last batch probably "
                            "repeats examples, or the slices overlap.")
@@ -126,30 +143,53 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
             if spec.get("default_size"):
                 meaning += (" (This call left mini_batch_size at its default: check the "
                             "default in your def line is 64.)")
+            full_sizes = sizes[:-1] if m % size else sizes
+            off_by_one = bool(full_sizes) and len(set(full_sizes)) == 1 and \
+                abs(full_sizes[0] - size) == 1
+            if m < size and (not sizes or 0 in sizes):
+                return _fb(case, "your function fails when m < mini_batch_size",
+                           mistake="minibatches/fails-when-m-smaller-than-batch",
+                           expected=f"one batch holding all {m} examples",
+                           got=f"{len(sizes)} batches of sizes {_sizes(sizes)}",
+                           meaning=f"Here m = {m} is smaller than mini_batch_size = {size}: "
+                                   "there is no full batch, and the one batch holds all m "
+                                   "examples.",
+                           hint="Make sure the last-batch code does not depend on the loop "
+                                "over full batches having run.")
             return _fb(case, "wrong batch sizes", expected=f"{len(exp_sizes)} batches of sizes "
                        f"{_sizes(exp_sizes)}", got=f"{len(sizes)} batches of sizes "
                        f"{_sizes(sizes)}", meaning=meaning,
                        hint="Batch k holds columns k*mini_batch_size up to (k+1)*"
                             "mini_batch_size of the shuffled data; only the last may be "
-                            "smaller.", mistake="batch_sizes")
+                            "smaller.",
+                       mistake="minibatches/wrong-batch-size" if off_by_one else None)
         cols = _columns(X, [bx for bx, _ in batches])
+        if -1 in cols and _rows_permuted(X, [bx for bx, _ in batches]):
+            return _fb(case, "the rows (features) are shuffled instead of the columns",
+                       mistake="minibatches/features-shuffled",
+                       expected="whole columns of X, in a shuffled order",
+                       got="columns whose entries are those of a column of X in another order",
+                       meaning="Each example is a column of X; shuffling rows mixes the "
+                               "features of every example instead of reordering examples.",
+                       hint="Index the columns with the permutation: X[:, permutation].")
         if -1 in cols or sorted(cols) != list(range(m)):
             dup = len(cols) - len(set(cols))
             return _fb(case, "the batches are not a shuffle of the columns of X",
                        expected="every column of X exactly once across the batches",
                        got=(f"{dup} column(s) repeated" if dup else "columns that are not "
                             "columns of X (values were changed or rows were shuffled)"),
-                       meaning="Shuffling reorders whole examples (columns); it must not "
-                               "change, repeat or drop any.",
-                       hint="Draw one permutation of range(m) and index the columns with it.",
-                       mistake="not_partition")
+                       meaning=_where_columns_go_wrong([bx for bx, _ in batches], cols, m),
+                       hint="Batch k holds columns k * mini_batch_size up to (k + 1) * "
+                            "mini_batch_size of the shuffled X, and the last batch the rest.",
+                       mistake=None)
         ys = np.concatenate([by for _, by in batches], axis=1)
         expected_y = Y[:, cols]
         if not np.allclose(ys, expected_y):
             same_set = sorted(ys[0].tolist()) == sorted(Y[0].tolist())
             return _fb(case, "X and Y were shuffled differently" if same_set
-                       else "the labels do not match", mistake="misaligned" if same_set
-                       else "wrong_labels",
+                       else "the labels do not match",
+                       mistake="minibatches/x-y-shuffled-differently" if same_set
+                       else None,
                        expected="each column of mini_batch_Y to be the label of the same "
                                 "column of mini_batch_X",
                        got="labels that belong to other examples",
@@ -161,13 +201,14 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                        hint="Draw the permutation once and use it for both X and Y.")
         perms.append(cols)
         if call.get("inputs_changed"):
-            return _fb(case, "your function changed X or Y", mistake="inputs_changed",
+            return _fb(case, "your function changed X or Y",
+                       mistake="minibatches/shuffles-in-place",
                        got="X or Y was modified in place by the call",
                        meaning="np.random.shuffle shuffles an array in place, so the caller's "
                                "data changes.",
                        hint="Index with a permutation (X[:, permutation]), which makes a copy.")
     if all(p == list(range(m)) for p in perms) and m > 2:
-        return _fb(case, "the examples are not shuffled", mistake="no_shuffle",
+        return _fb(case, "the examples are not shuffled", mistake="minibatches/not-shuffled",
                    expected="the columns in a random order",
                    got="the columns in their original order",
                    meaning="Without shuffling, every epoch sees the same batches in the same "
@@ -175,7 +216,7 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
     # (Only with enough examples that two seeds giving the same shuffle is no coincidence.)
     if len(perms) > 1 and perms[0] == perms[1] and m >= 10:
         s0, s1 = spec["seeds"][0], spec["seeds"][1]
-        return _fb(case, "the seed argument is ignored", mistake="seed_ignored",
+        return _fb(case, "the seed argument is ignored", mistake="minibatches/seed-ignored",
                    expected=f"different shuffles for seed={s0} and seed={s1}",
                    got="the same shuffle for both seeds",
                    meaning="The shuffle is fixed (for example np.random.seed(0) written inside "
@@ -186,7 +227,7 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
         return explain_exception("random_mini_batches", case, repeat["exception"])
     again, err = _batches(repeat.get("returned", {}))
     if err or _columns(X, [bx for bx, _ in again]) != perms[0]:
-        return _fb(case, "the shuffle is not reproducible", mistake="not_reproducible",
+        return _fb(case, "the shuffle is not reproducible", mistake="minibatches/seed-ignored",
                    expected=f"the same batches for the same seed ({repeat.get('seed')})",
                    got="different batches for the same seed after other code had used "
                        "np.random",
@@ -194,6 +235,49 @@ def judge_minibatches(case: Case, expected: dict, got: dict):
                            "not set, or set outside the function.",
                    hint="Seed the generator inside the function, from its seed argument.")
     return None
+
+
+def _rows_permuted(X, batches_x) -> bool:
+    """Every batch column holds the entries of a column of X, in another row order."""
+    if X.shape[0] < 2:
+        return False
+    known = {tuple(np.round(np.sort(X[:, j]), 6)) for j in range(X.shape[1])}
+    return all(tuple(np.round(np.sort(bx[:, k]), 6)) in known
+               for bx in batches_x for k in range(bx.shape[1]))
+
+
+def _where_columns_go_wrong(batches_x, cols, m) -> str:
+    """Which batches repeat columns of earlier ones, or hold columns that are not X's."""
+    seen, notes, start = set(), [], 0
+    for i, bx in enumerate(batches_x):
+        mine = cols[start:start + bx.shape[1]]
+        start += bx.shape[1]
+        last = " (the last)" if i == len(batches_x) - 1 and len(batches_x) > 1 else ""
+        if -1 in mine:
+            notes.append(f"batch {i}{last} holds columns that are not columns of X")
+        elif any(c in seen for c in mine):
+            notes.append(f"batch {i}{last} repeats {sum(c in seen for c in mine)} column(s) "
+                         "of earlier batches")
+        seen.update(mine)
+    missing = m - len({c for c in cols if c >= 0})
+    if missing:
+        notes.append(f"{missing} column(s) of X are in no batch")
+    return ("; ".join(notes) + ". " if notes else "") + \
+        "Together the batches must hold every example exactly once."
+
+
+def _small_m(case, fb):
+    """A crash on an input with fewer examples than one batch is that edge case's mistake."""
+    if case.spec["m"] < case.spec["mini_batch_size"]:
+        fb.what = (f"your function fails when m < mini_batch_size (m = {case.spec['m']}, "
+                   f"mini_batch_size = {case.spec['mini_batch_size']}): {fb.what}")
+        fb.mistake = "minibatches/fails-when-m-smaller-than-batch"
+        fb.meaning = ("With fewer examples than one batch there is no full batch: a variable "
+                      "set only inside the loop over full batches (such as its loop variable) "
+                      "is then undefined. " + fb.meaning)
+        fb.hint = ("The answer is then one batch holding all m examples; make the last-batch "
+                   "code work without the loop having run.")
+    return fb
 
 
 def _sizes(sizes) -> str:

@@ -47,16 +47,16 @@ from pathlib import Path
 # rewrites files of the course while it is being checked cannot change the judge.
 from autograder.checks import (  # noqa: F401 - some are imported only to load them now
     _report,
-    cases_for,
+    diagnosis,
     judge_records,
     minibatches,
-    mistakes,
     probe,
-    reference_records,
 )
-from autograder.checks.cases import KINDS
+from autograder.checks.cases import KINDS, case_to_plain
 from autograder.checks.judge import explain_exception
 from autograder.localcheck.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
+from autograder.publish.expected import judging_data
+from autograder.publish.hidden_cases import all_cases as cases_for
 from autograder.publish.masters import Master, assignments, cell_source, master, nbgrader_meta
 
 ENTRY = "autograder.localcheck.child:main"
@@ -207,11 +207,10 @@ def _plural(n, word):
 
 
 def judge_child(name: str, child: ChildResult, limits: Limits,
-                expected: dict | None = None) -> tuple[bool, str, str, str | None]:
+                expected: tuple | None = None) -> tuple[bool, str, str, str | None]:
     """(passed, status, feedback text, mistake id or None) for one function from its child's
-    messages;
-    ``expected`` are the reference records (computed now if not given). Messages that are not
-    what the child's entry point sends (forged by the notebook) fail the function."""
+    messages; ``expected`` is (reference records, family) (computed now if not given). Messages
+    that are not what the child's entry point sends (forged by the notebook) fail the function."""
     try:
         fb_out: list = []
         passed, status, text = _judge_child(name, child, limits, expected, fb_out)
@@ -226,11 +225,12 @@ def judge_child(name: str, child: ChildResult, limits: Limits,
 
 
 def _judge_child(name: str, child: ChildResult, limits: Limits,
-                 expected: dict | None = None, fb_out: list | None = None
+                 expected: tuple | None = None, fb_out: list | None = None
                  ) -> tuple[bool, str, str]:
     cases = cases_for(name)
     if expected is None:
-        expected = reference_records(name, cases)
+        expected = judging_data(name, cases)
+    reference, family = expected
     records, started = {}, []
     stage = None
     cell_ran = False
@@ -265,7 +265,7 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
             break
         prefix.append(c)
     if prefix:
-        passed, fb = judge_records(name, prefix, records, expected)
+        passed, fb = judge_records(name, prefix, records, reference, family)
         if not passed and fb_out is not None:
             fb_out.append(fb)   # its .mistake is the id the JSON reports
         if not passed:
@@ -378,17 +378,19 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
                 order.append((position - 0.5 if not order else order[-1][0] + 0.001, fr, None))
                 continue
             index, source = found
-            task = {"name": name, "setup": m.setup, "source": source, "cell": index}
+            task = {"name": name, "setup": m.setup, "source": source, "cell": index,
+                    "cases": [case_to_plain(c) for c in cases_for(name)]}
             order.append((index, fr, len(work)))
             work.append((ENTRY, task))
         plans.append((shown, result, order))
-    # The references (and the mistakes' outputs) are computed before any learner code runs.
+    # The references and the mistake family's records are computed before any learner code
+    # runs (visible and hidden cases, from the masters).
     expected, broken = {}, {}
     for _entry, task in work:
         name = task["name"]
         if name not in expected and name not in broken:
             try:
-                expected[name] = reference_records(name, cases_for(name))
+                expected[name] = judging_data(name, cases_for(name))
             except Exception as exc:  # noqa: BLE001 - an instructor problem, reported as such
                 broken[name] = f"{type(exc).__name__}: {exc}"
     children = run_many(work, limits, workers=jobs) if work else []

@@ -150,4 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"released {path}")
     if args.output.resolve() == NOTEBOOKS_DIR.resolve() and update_readme():
         print(f"updated the course map in {README}")
+    # The checks' precomputed data (visible cases: the masters' and the mistake families'
+    # records), so the test cells judge without any master or mutant installed.
+    from autograder.publish.expected import write_expected
+    for path in write_expected():
+        print(f"wrote {os.path.relpath(path, REPO_DIR)}")
     return 0
