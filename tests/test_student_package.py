@@ -131,28 +131,39 @@ def filled(assignment: str, overrides: dict[str, str] | None = None,
     return nb
 
 
-def run_notebooks(student_env, tmp_path, notebooks: dict[str, nbformat.NotebookNode]) -> dict:
-    """Run ``{name: notebook}`` headless in the student venv's kernel; ``{name: cells}``."""
+def run_notebooks(side: dict, tmp_path, notebooks: dict[str, nbformat.NotebookNode],
+                  home: Path) -> dict:
+    """Run ``{name: notebook}`` headless in the kernel of ``side`` (its python, environment and
+    scratch folder); ``{name: cells}``. Asserts the kernel imported the course from ``home``."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     jobs = []
     for name, nb in notebooks.items():
         path = tmp_path / f"{name}.ipynb"
         nbformat.write(nb, path)
-        jobs.append({"name": name, "path": str(path), "cwd": str(student_env["cwd"])})
+        jobs.append({"name": name, "path": str(path), "cwd": str(side["cwd"])})
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     (tmp_path / "driver.py").write_text(DRIVER)
-    env = dict(student_env["env"], NBGRADER_EXECUTION="1")  # the notebooks' quick settings
-    result = subprocess.run([str(student_env["python"]), "-I", str(tmp_path / "driver.py"),
-                             str(tmp_path / "jobs.json")], cwd=student_env["cwd"], env=env,
+    env = dict(side["env"], NBGRADER_EXECUTION="1")  # the notebooks' quick settings
+    result = subprocess.run([str(side["python"]), "-I", str(tmp_path / "driver.py"),
+                             str(tmp_path / "jobs.json")], cwd=side["cwd"], env=env,
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     report = {job["name"]: job["cells"] for job in json.loads(result.stdout)}
-    venv = str(student_env["venv"].absolute()) + os.sep
+    home = str(home.absolute()) + os.sep
     for name, cells in report.items():
-        where = cells[0]["text"].split()  # the venv's python is a symlink: not resolved
+        where = cells[0]["text"].split()
         assert where[:1] == ["@@where"], (name, cells[0])
-        assert all(os.path.abspath(p).startswith(venv) for p in where[1:]), \
-            f"{name}: the kernel imported the course from outside the student venv: {where}"
+        assert all(os.path.abspath(p).startswith(home) for p in where[1:3]), \
+            f"{name}: the kernel imported the course from outside {home}: {where}"
     return report
+
+
+def full_repository(tmp_path) -> dict:
+    """The course's own .venv (the full, editable install), run from a scratch folder."""
+    cwd = tmp_path / "full-work"
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    return {"python": Path(sys.executable), "cwd": cwd, "env": env}
 
 
 # ----------------------------------------------------------------------------- the wheel
@@ -268,7 +279,6 @@ def shipped_arrays(wheel_files) -> list[np.ndarray]:
 
 
 def test_wheel_carries_no_hidden_case(wheel_files, student_env):
-    from autograder.checks.cases import build
 
     hidden = trusted_hidden_cases()
     # 1. The installed checks know no case with a hidden case's inputs.
@@ -282,26 +292,75 @@ def test_wheel_carries_no_hidden_case(wheel_files, student_env):
         leaked = [s for s in json.loads(json.dumps(hidden_specs)) if s in installed.get(name, [])]
         assert not leaked, f"the student package defines hidden cases of {name}: {leaked}"
     # 2. No data file holds a hidden case's input arrays or the master's outputs on it.
-    from autograder.checks import reference_records
+    leaked = leaks(wheel_files, hidden_only_arrays(hidden))
+    assert not leaked, f"data files of the wheel hold hidden cases' arrays: {leaked[:3]}"
 
-    secrets, scalars = [], set()
-    for name, cases in hidden.items():
-        for case in cases:
-            flat_arrays(build(case), secrets)
-            flat_arrays(case.spec, secrets)
-        records = reference_records(name, cases)
-        flat_arrays(records, secrets)
-        distinctive_floats(records, scalars)
-    assert len(secrets) >= 50 and len(scalars) >= 20, (len(secrets), len(scalars))
-    secrets.extend(np.array([v]) for v in scalars)
-    shipped = shipped_arrays(wheel_files)
-    by_size = {}
-    for array in shipped:
-        by_size.setdefault(array.size, []).append(array)
-    for secret in secrets:
-        for array in by_size.get(secret.size, []):
-            assert not np.array_equal(array, secret), \
-                f"a data file of the wheel holds a hidden case's array {secret[:6]}..."
+
+def hidden_only_arrays(hidden) -> list[np.ndarray]:
+    """What only the hidden cases give: their input arrays and the master's outputs on them
+    (floats as 1-arrays), minus constant arrays (zeros) and minus anything the visible cases,
+    whose data the package ships on purpose, give as well."""
+    from autograder.checks import probe
+    from autograder.checks.cases import build, cases_for
+    from autograder.publish.masters import reference_function
+
+    def computed(cases_of):
+        arrays, floats = [], set()
+        for name in hidden:
+            cases = cases_of(name)
+            for case in cases:
+                flat_arrays(build(case), arrays)
+                flat_arrays(case.spec, arrays)
+            reference = reference_function(name)  # the master's own, on the trusted side
+            records = {case.id: probe.run_case(name, reference, case) for case in cases}
+            flat_arrays(records, arrays)
+            distinctive_floats(records, floats)
+        return arrays + [np.array([v]) for v in floats]
+
+    public = {key(a) for a in computed(lambda name: cases_for(name, hidden=False))}
+    secrets = [a for a in computed(lambda name: hidden[name])
+               if (np.ptp(a) > 0 or a.size == 1) and key(a) not in public]
+    assert len(secrets) >= 500, f"only {len(secrets)} hidden arrays computed"
+    return secrets
+
+
+def leaks(files: dict[str, bytes], secrets: list[np.ndarray]) -> list[np.ndarray]:
+    """The ``secrets`` that some data file among ``files`` holds."""
+    shipped = {key(a) for a in shipped_arrays(files)}
+    return [secret for secret in secrets if key(secret) in shipped]
+
+
+def key(array: np.ndarray) -> bytes:
+    """Equal float64 arrays, equal keys (-0.0 counted as 0.0)."""
+    return (np.asarray(array, dtype=np.float64).ravel() + 0.0).tobytes()
+
+
+def test_the_hidden_case_scan_finds_a_leak_and_spares_the_visible_data():
+    """The scan above can fail: a data file with one hidden record is caught; the visible cases'
+    own records (what the package ships on purpose) are not mistaken for a leak."""
+    import io
+
+    from autograder.checks import reference_records
+    from autograder.checks.cases import cases_for
+
+    hidden = trusted_hidden_cases()
+    secrets = hidden_only_arrays(hidden)
+    visible = {name: reference_records(name, cases_for(name, hidden=False)) for name in hidden}
+    assert not leaks({"expected/visible.json": json.dumps(visible).encode()}, secrets)
+    for name in ("update_parameters_with_adam", "update_lr", "random_mini_batches"):
+        one = reference_records(name, hidden[name][:1])
+        assert leaks({"expected/leak.json": json.dumps(one).encode()}, secrets), name
+    buffer = io.BytesIO()
+    np.savez(buffer, W1=np.asarray(hidden_case_array(hidden)))
+    assert leaks({"expected/leak.npz": buffer.getvalue()}, secrets)
+
+
+def hidden_case_array(hidden):
+    """One input array of a hidden update case (a non-zero parameter matrix)."""
+    from autograder.checks.cases import build
+
+    case = hidden["update_parameters_with_momentum"][0]
+    return build(case)["parameters"]["W1"]
 
 
 # ----------------------------------------------------------------------------- installed
@@ -333,7 +392,8 @@ def test_check_command_says_what_it_cannot_do(student_env):
 
 
 def test_released_notebooks_with_right_answers_pass(student_env, tmp_path):
-    report = run_notebooks(student_env, tmp_path, {a: filled(a) for a in assignments()})
+    report = run_notebooks(student_env, tmp_path, {a: filled(a) for a in assignments()},
+                           student_env["venv"])
     for name, cells in report.items():
         errors = [(c["grade_id"], e) for c in cells for e in c["errors"]]
         assert not errors, f"{name}: {errors}"
@@ -391,26 +451,21 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, 
 }
 
 
-def full_repository_diagnosis(function: str, source: str) -> str:
-    """What the full repository's check says about ``source`` (the message a test cell shows)."""
-    from autograder.checks import CheckFailed, check
-
-    namespace = {"np": np}
-    exec(compile(source, f"<wrong {function}>", "exec"), namespace)  # noqa: S102
-    with pytest.raises(CheckFailed) as failure:
-        check(function, namespace[function])
-    return str(failure.value)
-
-
 def test_known_mistakes_get_the_same_diagnosis_as_the_full_repository(student_env, tmp_path):
-    notebooks = {assignment: filled(assignment, {function: source}, experiments=False)
+    notebooks = {assignment: filled(assignment, {function: source.lstrip("\n")},
+                                    experiments=False)
                  for (assignment, function), (source, _) in WRONG.items()}
-    report = run_notebooks(student_env, tmp_path, notebooks)
-    for (assignment, function), (source, word) in WRONG.items():
+    student = run_notebooks(student_env, tmp_path / "student", notebooks, student_env["venv"])
+    full = run_notebooks(full_repository(tmp_path), tmp_path / "full", notebooks, REPO_DIR)
+
+    def diagnosis(report, assignment, function):
         cell = next(c for c in report[assignment] if c["grade_id"] == f"test_{function}")
         failures = [e for e in cell["errors"] if e["ename"] == "CheckFailed"]
         assert failures, f"{assignment}: the test cell of {function} did not fail: {cell}"
-        expected = full_repository_diagnosis(function, source)
-        assert failures[0]["evalue"] == expected, (assignment, failures[0]["evalue"], expected)
+        return failures[0]["evalue"]
+
+    for (assignment, function), (_, word) in WRONG.items():
+        expected = diagnosis(full, assignment, function)
+        assert diagnosis(student, assignment, function) == expected, assignment
         headline = expected.splitlines()[0]
         assert headline.startswith(f"{function}: ") and word in headline.lower(), headline
