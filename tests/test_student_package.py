@@ -469,3 +469,20 @@ def test_known_mistakes_get_the_same_diagnosis_as_the_full_repository(student_en
         assert diagnosis(student, assignment, function) == expected, assignment
         headline = expected.splitlines()[0]
         assert headline.startswith(f"{function}: ") and word in headline.lower(), headline
+
+
+# ----------------------------------------------------------------------------- the image
+def test_dockerfile_builds_from_the_wheel_and_the_released_notebooks_only():
+    """No Docker engine runs here, so the image is not built in the suite; this pins what the
+    Dockerfile may take from the repository (docs/INSTRUCTORS.md says what was tried)."""
+    folder = REPO_DIR / "docker" / "student"
+    dockerfile = (folder / "Dockerfile").read_text()
+    base = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+    assert base and re.fullmatch(r"quay\.io/jupyter/minimal-notebook:\d{4}-\d{2}-\d{2}", base[0])
+    sources = [line.split()[-2] for line in dockerfile.splitlines() if line.startswith("COPY")]
+    assert sources == ["dist/optim_course_student-*-py3-none-any.whl", "notebooks/",
+                       "docker/student/copy-course.sh"]
+    ignore = [line for line in (folder / "Dockerfile.dockerignore").read_text().splitlines()
+              if line and not line.startswith("#")]
+    assert ignore[0] == "*", "the build context must start from nothing"
+    assert {line.lstrip("!") for line in ignore if line.startswith("!")} == set(sources)
