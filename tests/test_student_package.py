@@ -217,10 +217,17 @@ def test_wheel_carries_no_marker_master_or_solution_code(wheel_files):
 
 
 def trusted_hidden_cases() -> dict[str, list]:
-    """The hidden cases, as the trusted side (the local check, the grader) computes them."""
+    """The hidden cases, as the trusted side (the local check, the grader) computes them: from
+    ``autograder.publish.hidden_cases`` once they live there, else (older trees) from the
+    checks' own ``cases_for(name, hidden=True)``."""
     from autograder.checks.cases import FUNCTIONS, cases_for
 
-    found = {name: cases_for(name, hidden=True) for name in FUNCTIONS}
+    try:
+        from autograder.publish.hidden_cases import hidden_cases
+    except ImportError:
+        def hidden_cases(name):
+            return cases_for(name, hidden=True)
+    found = {name: hidden_cases(name) for name in FUNCTIONS}
     assert sum(map(len, found.values())) >= 20, "the trusted side computed no hidden cases"
     return found
 
@@ -283,8 +290,15 @@ def test_wheel_carries_no_hidden_case(wheel_files, student_env):
     hidden = trusted_hidden_cases()
     # 1. The installed checks know no case with a hidden case's inputs.
     specs = {name: [c.spec for c in cases] for name, cases in hidden.items()}
-    code = ("import json, autograder.checks as c\n"
-            "print(json.dumps({n: [x.spec for x in c.cases_for(n)] for n in c.FUNCTIONS}))")
+    code = textwrap.dedent("""
+        import json, autograder.checks as c
+        def every(name):  # all the cases the installed checks can give, hidden ones included
+            try:
+                return c.cases_for(name, hidden=None)
+            except LookupError:  # the checks hold no hidden case and say so
+                return c.cases_for(name)
+        print(json.dumps({n: [x.spec for x in every(n)] for n in c.FUNCTIONS}))
+    """)
     result = run_student(student_env, "-c", code)
     assert result.returncode == 0, result.stderr
     installed = json.loads(result.stdout)
