@@ -535,3 +535,22 @@ def test_dockerfile_builds_from_the_wheel_and_the_released_notebooks_only():
               if line and not line.startswith("#")]
     assert ignore[0] == "*", "the build context must start from nothing"
     assert {line.lstrip("!") for line in ignore if line.startswith("!")} == set(sources)
+
+
+def test_the_build_audit_names_markers_and_trusted_imports(tmp_path):
+    """What stops `make student-package` (the wheel above only shows the audit passing)."""
+    (tmp_path / "autograder" / "checks").mkdir(parents=True)
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "autograder" / "checks" / "judge.py").write_text(
+        "import numpy as np\n\ndef f():\n    from autograder.publish.masters import x\n")
+    (tmp_path / "autograder" / "checks" / "other.py").write_text(
+        "from autograder.checks import cases  # fine\n")
+    (tmp_path / "helpers" / "network.py").write_text("    ### BEGIN SOLUTION\n")
+    (tmp_path / "autograder" / "checks" / "master.ipynb").write_text("{}")
+    problems = student_package.audit(tmp_path)
+    assert problems == [
+        "autograder/checks/judge.py:4: the checks reach the trusted side at run time "
+        "(from autograder.publish.masters import x)",
+        "autograder/checks/master.ipynb: a notebook in the package",
+        "helpers/network.py:1: carries the marker 'BEGIN SOLUTION'",
+    ]

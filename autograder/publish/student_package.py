@@ -103,8 +103,9 @@ def runtime_requirements(project: dict) -> list[str]:
 
 def pyproject_text(version: str, requirements: list[str]) -> str:
     deps = "".join(f'    "{r}",\n' for r in requirements)
+    # setuptools 77 is the first to read a licence expression with license-files (PEP 639).
     return f'''[build-system]
-requires = ["setuptools>=68"]
+requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
 
 [project]
