@@ -9,16 +9,17 @@ NB      ?= notebooks
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test check release figures grade test-browser benchmarks clean
+.PHONY: help lab test check release student-package figures grade test-browser benchmarks clean
 
 help:
-	@echo "make lab           set up .venv and open the course in JupyterLab"
-	@echo "make test          set up .venv and run the whole test suite"
-	@echo "make check [NB=..] check your notebooks locally, with feedback"
-	@echo "make release       regenerate notebooks/ from the instructor masters (nbgrader)"
-	@echo "make figures       regenerate the concept figures in notebooks/figures/"
-	@echo "make grade         autograde autograder/submitted/ with nbgrader, export grades.csv"
-	@echo "make test-browser  the student experience in headless Chromium"
+	@echo "make lab              set up .venv and open the course in JupyterLab"
+	@echo "make test             set up .venv and run the whole test suite"
+	@echo "make check [NB=..]    check your notebooks locally, with feedback"
+	@echo "make release          regenerate notebooks/ from the instructor masters (nbgrader)"
+	@echo "make student-package  build dist/optim_course_student-*.whl for a class (no solutions)"
+	@echo "make figures          regenerate the concept figures in notebooks/figures/"
+	@echo "make grade            autograde autograder/submitted/ with nbgrader, export grades.csv"
+	@echo "make test-browser     the student experience in headless Chromium"
 
 # The installer is uv (from PyPI, into .venv): a cold install takes seconds where pip takes
 # minutes. When uv cannot be had or fails, pip does the same install.
@@ -57,6 +58,10 @@ check: $(VENV)/.installed
 release: $(VENV)/.installed
 	$(PY) -m autograder release
 
+# The student distribution: helpers and the checks with their precomputed data, no masters.
+student-package: $(VENV)/.installed
+	$(PY) -m autograder student-package
+
 figures: $(VENV)/.installed
 	$(PY) -m helpers.figures notebooks/figures
 
@@ -73,4 +78,4 @@ benchmarks: $(VENV)/.installed
 	$(PY) benchmarks/training.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -1,4 +1,7 @@
-"""``python -m autograder COMMAND``: check, release, grade. Each command lives in its own module."""
+"""``python -m autograder COMMAND``: check, release, student-package, grade.
+
+Each command lives in its own module.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,15 @@ COMMANDS = {
     "check": ("autograder.localcheck.command", "grade one notebook locally, with feedback"),
     "release": ("autograder.publish.notebooks",
                 "regenerate notebooks/ from the masters with nbgrader"),
+    "student-package": ("autograder.publish.student_package",
+                        "build dist/optim_course_student-*.whl (no solutions, no hidden cases)"),
     "grade": ("autograder.grading.run", "autograde every submission with nbgrader, export grades"),
 }
 
 
 def usage() -> str:
     lines = ["usage: python -m autograder COMMAND [ARGS]", "", "commands:"]
-    lines += [f"  {name:8s} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:16s} {help_}" for name, (_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 

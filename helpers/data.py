@@ -8,6 +8,10 @@ The training split is the classic one learners of this material know::
 stored column-major: ``X_train`` has shape ``(2, 300)`` and ``Y_train`` shape ``(1, 300)``.
 The test split is drawn from the same distribution with seed 4. ``python -m helpers.data``
 regenerates ``datasets/moons.npz`` bit for bit (see ``datasets/README.md``).
+
+The data file is found in the repository's ``datasets/`` (its one source) or, in the student
+package (``make student-package``), inside the installed package as ``helpers/datasets/``, where
+the build copies it.
 """
 
 from __future__ import annotations
@@ -16,11 +20,35 @@ import argparse
 import hashlib
 import io
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+#: The one source of the data: the repository's ``datasets/moons.npz``.
 DATASET_PATH = Path(__file__).resolve().parent.parent / "datasets" / "moons.npz"
+
+
+def packaged_dataset():
+    """The copy inside an installed student package (``helpers/datasets/moons.npz``)."""
+    return resources.files("helpers").joinpath("datasets", "moons.npz")
+
+
+def dataset_path():
+    """Where ``moons.npz`` is: the repository's ``datasets/``, else the installed package's copy.
+
+    Raises ``FileNotFoundError`` naming both places when neither holds it.
+    """
+    if DATASET_PATH.is_file():
+        return DATASET_PATH
+    packaged = packaged_dataset()
+    if packaged.is_file():
+        return packaged
+    raise FileNotFoundError(f"moons.npz is neither in {DATASET_PATH.parent} (a checkout) "
+                            f"nor in {packaged} (the student package); regenerate it with "
+                            "python -m helpers.data")
+
+
 TRAIN_SEED = 3
 TEST_SEED = 4
 N_SAMPLES = 300
@@ -79,7 +107,8 @@ def load_moons(path: Path | str | None = None):
     X_test : ndarray of shape (2, 300)
     Y_test : ndarray of shape (1, 300)
     """
-    with np.load(path or DATASET_PATH, allow_pickle=False) as data:
+    source = dataset_path() if path is None else Path(path)
+    with source.open("rb") as file, np.load(file, allow_pickle=False) as data:
         return data["X_train"], data["Y_train"], data["X_test"], data["Y_test"]
 
 

@@ -36,3 +36,30 @@ def test_datasets_readme_states_the_checksum():
     readme = (data.DATASET_PATH.parent / "README.md").read_text()
     assert hashlib.sha256(data.DATASET_PATH.read_bytes()).hexdigest() in readme
     assert "python -m helpers.data" in readme
+
+
+def test_installed_copy_is_used_when_there_is_no_checkout(tmp_path, monkeypatch):
+    """In the student package there is no datasets/ folder: the copy inside helpers/ is read
+    (the installed wheel itself is exercised in test_student_package.py)."""
+    copy = tmp_path / "helpers" / "datasets" / "moons.npz"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(data.DATASET_PATH.read_bytes())
+    expected = data.load_moons()
+    monkeypatch.setattr(data, "DATASET_PATH", tmp_path / "no-checkout" / "moons.npz")
+    monkeypatch.setattr(data, "packaged_dataset", lambda: copy)
+    assert data.dataset_path() == copy
+    for got, want in zip(data.load_moons(), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_missing_data_names_both_places(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "DATASET_PATH", tmp_path / "datasets" / "moons.npz")
+    monkeypatch.setattr(data, "packaged_dataset", lambda: tmp_path / "pkg" / "moons.npz")
+    try:
+        data.load_moons()
+    except FileNotFoundError as error:
+        message = str(error)
+    else:
+        raise AssertionError("load_moons found data that is not there")
+    assert str(tmp_path / "datasets") in message and str(tmp_path / "pkg") in message
+    assert "python -m helpers.data" in message
