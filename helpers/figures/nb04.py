@@ -89,3 +89,66 @@ def epsilon_placement():
     ax.set_ylim(0.5, 1e9)
     ax.legend(loc="lower left", fontsize=9)
     return fig
+
+
+ADAGRAD_LEARNING_RATE = 0.2  # the same rate as RMSprop above, for a like-for-like picture
+ADAGRAD_NUM_STEPS = 100
+
+
+def _adagrad_and_rmsprop_on_bowl(bowl):
+    """Paths (k + 1, 2) and per-coordinate rates lr / (sqrt(s) + eps) (k, 2) of both rules."""
+    results = {}
+    for method in ("Adagrad", "RMSprop"):
+        point = bowl.start.astype(float)
+        second_moment = np.zeros(2)
+        path, rates = [point], []
+        for _ in range(ADAGRAD_NUM_STEPS):
+            gradient = bowl.grad(point)
+            if method == "Adagrad":  # a running *sum*: it only ever grows
+                second_moment = second_moment + gradient**2
+            else:  # a running *mean*: old gradients fade out
+                second_moment = (RMSPROP_BETA2 * second_moment
+                                 + (1 - RMSPROP_BETA2) * gradient**2)
+            rate = ADAGRAD_LEARNING_RATE / (np.sqrt(second_moment) + 1e-8)
+            point = point - rate * gradient
+            path.append(point)
+            rates.append(rate)
+        results[method] = (np.array(path), np.array(rates))
+    return results
+
+
+@figure("04_adagrad_vs_rmsprop.png")
+def adagrad_vs_rmsprop():
+    """Adagrad (sum of squared gradients) against RMSprop (mean) on the bowl, same rate."""
+    bowl = surfaces.bowl()
+    results = _adagrad_and_rmsprop_on_bowl(bowl)
+    fig, (left, right) = plots.figure(ncols=2, width=11.5, height=4.4)
+    labels = {"Adagrad": f"Adagrad, lr {ADAGRAD_LEARNING_RATE}",
+              "RMSprop": f"RMSprop, lr {ADAGRAD_LEARNING_RATE}, beta2 {RMSPROP_BETA2}"}
+    colors = {method: plots.color_for(label) for method, label in labels.items()}
+    plots.plot_trajectories(
+        bowl, {labels[m]: results[m][0] for m in ("Adagrad", "RMSprop")}, ax=left,
+        title=f"{ADAGRAD_NUM_STEPS} steps on the bowl $\\frac{{1}}{{2}}(x^2 + 20\\,y^2)$",
+        legend_loc="lower right")
+    for method in ("Adagrad", "RMSprop"):  # where each one is after the last step
+        end = results[method][0][-1]
+        left.plot(*end, marker="D", markersize=8, color=colors[method], linestyle="none")
+        distance = float(np.hypot(*end))
+        left.annotate(f"{method} after {ADAGRAD_NUM_STEPS} steps\n(distance {distance:.2f})",
+                      xy=end, xytext=(end[0] - 0.4, end[1] + 0.75 if method == "Adagrad"
+                                      else end[1] - 0.95),
+                      fontsize=9, color=colors[method], ha="center",
+                      arrowprops={"arrowstyle": "->", "color": colors[method]})
+    steps = np.arange(1, ADAGRAD_NUM_STEPS + 1)
+    for method in ("Adagrad", "RMSprop"):
+        rates = results[method][1]
+        right.semilogy(steps, rates[:, 0], color=colors[method], linestyle="-", linewidth=2,
+                       label=f"{method}: along x (gentle axis)")
+        right.semilogy(steps, rates[:, 1], color=colors[method], linestyle="--", linewidth=2,
+                       label=f"{method}: along y (steep axis)")
+    right.set_xlabel("step")
+    right.set_ylabel(r"rate per coordinate  $\alpha / (\sqrt{s} + \varepsilon)$")
+    right.set_title("Adagrad's rates can only fall;\nRMSprop's rise again as the gradients shrink",
+                    fontsize=11)
+    right.legend(loc="upper left", fontsize=8)
+    return fig
