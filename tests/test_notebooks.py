@@ -125,6 +125,48 @@ def test_master_runs_headless_and_prints_the_classic_results(name, tmp_path):
     printed = code_and_outputs(nb)
     for number in CLASSIC_RESULTS.get(name, []):
         assert number in printed, f"{name} should print the classic result {number}%"
+    prose = prose_of(name)
+    for quoted, output in quoted_numbers(name):
+        assert " ".join(quoted.split()) in prose, (
+            f"{name}: the prose no longer says {quoted!r} (update {QUOTED}/{name}.py)")
+        assert output in printed, (
+            f"{name}: the prose says {quoted!r}, but the executed master does not print {output!r}")
+
+
+QUOTED = Path(__file__).parent / "fixtures" / "quoted"
+
+
+def prose_of(name: str) -> str:
+    """The master's Markdown with every run of whitespace made one space (prose is rewrapped
+    freely; a quoted literal may span a line break)."""
+    return " ".join(" ".join(text for _, text in markdown_cells(name)).split())
+
+
+def quoted_numbers(name: str) -> list[tuple[str, str]]:
+    """The deterministic numbers a notebook's prose quotes, each with the literal text the
+    executed master prints it as: ``tests/fixtures/quoted/<name>.py`` holds
+    ``QUOTES = [("text in a markdown cell", "text in the printed outputs"), ...]``. The prose
+    literal is matched with whitespace collapsed; the output literal exactly."""
+    path = QUOTED / f"{name}.py"
+    if not path.is_file():
+        return []
+    import runpy
+
+    quotes = runpy.run_path(str(path)).get("QUOTES")
+    assert isinstance(quotes, list) and quotes, f"{path}: QUOTES must be a non-empty list"
+    for row in quotes:
+        assert (isinstance(row, tuple) and len(row) == 2 and all(isinstance(x, str) and x
+                                                                 for x in row)), (
+            f"{path}: each QUOTES row is (prose literal, output literal), got {row!r}")
+    return quotes
+
+
+def test_quoted_numbers_appear_in_the_prose():
+    """The fast half of the quoted-numbers test (the master run checks the outputs)."""
+    for name in ASSIGNMENTS:
+        prose = prose_of(name)
+        for quoted, _ in quoted_numbers(name):
+            assert " ".join(quoted.split()) in prose, f"{name}: the prose no longer says {quoted!r}"
 
 
 # ----------------------------------------------------------------------------- Markdown
