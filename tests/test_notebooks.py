@@ -265,3 +265,42 @@ def test_committed_figures_are_what_make_figures_draws(tmp_path):
         assert committed.is_file(), f"{fresh.name} is not committed: run `make figures`"
         difference = compare_images(str(committed), str(fresh), tol=2)
         assert difference is None, f"{fresh.name} drifted (run `make figures`): {difference}"
+
+
+# ----------------------------------------------------------------------------- given cells
+def test_given_cells_are_what_the_release_writes():
+    """Notebooks 02.. copy earlier notebooks' functions into locked "given" cells; the release
+    generates them from the masters' solution cells, so there is one source."""
+    from autograder.publish.notebooks import (
+        fill_given_cells,
+        given_functions,
+        given_source,
+        stale_given_cells,
+    )
+
+    stale = fill_given_cells(write=False)
+    assert not stale, f"given cells differ from the solutions (run `make release`): {stale}"
+    for name in ASSIGNMENTS[1:]:
+        nb = json.loads(master_path(name).read_text())
+        given = [i for i, cell in enumerate(nb["cells"]) if given_functions(cell)]
+        assert given, f"{name} has no given cell (metadata.course.given)"
+        for index in given:
+            cell = nb["cells"][index]
+            assert cell["metadata"]["nbgrader"]["locked"], f"{name} cell {index} is not locked"
+            for function in given_functions(cell):
+                assert f"your `{function}`, as the reference solution" in "".join(cell["source"])
+        # A hand edit is caught, and the release would write back the generated source.
+        cell = nb["cells"][given[0]]
+        expected = "".join(cell["source"])
+        cell["source"] = expected.replace("return", "return  # edited by hand", 1)
+        assert stale_given_cells(nb, name) == {given[0]: expected}
+        assert given_source(name, given_functions(cell)) == expected
+
+
+def test_a_given_cell_may_only_copy_earlier_notebooks():
+    from autograder.publish.notebooks import given_source
+
+    with pytest.raises(ValueError, match="earlier notebooks"):
+        given_source("03_momentum", ["update_parameters_with_adam"])
+    with pytest.raises(LookupError):
+        given_source("07_comparison", ["no_such_function"])
