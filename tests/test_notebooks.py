@@ -125,6 +125,48 @@ def test_master_runs_headless_and_prints_the_classic_results(name, tmp_path):
     printed = code_and_outputs(nb)
     for number in CLASSIC_RESULTS.get(name, []):
         assert number in printed, f"{name} should print the classic result {number}%"
+    prose = prose_of(name)
+    for quoted, output in quoted_numbers(name):
+        assert " ".join(quoted.split()) in prose, (
+            f"{name}: the prose no longer says {quoted!r} (update {QUOTED}/{name}.py)")
+        assert output in printed, (
+            f"{name}: the prose says {quoted!r}, but the executed master does not print {output!r}")
+
+
+QUOTED = Path(__file__).parent / "fixtures" / "quoted"
+
+
+def prose_of(name: str) -> str:
+    """The master's Markdown with every run of whitespace made one space (prose is rewrapped
+    freely; a quoted literal may span a line break)."""
+    return " ".join(" ".join(text for _, text in markdown_cells(name)).split())
+
+
+def quoted_numbers(name: str) -> list[tuple[str, str]]:
+    """The deterministic numbers a notebook's prose quotes, each with the literal text the
+    executed master prints it as: ``tests/fixtures/quoted/<name>.py`` holds
+    ``QUOTES = [("text in a markdown cell", "text in the printed outputs"), ...]``. The prose
+    literal is matched with whitespace collapsed; the output literal exactly."""
+    path = QUOTED / f"{name}.py"
+    if not path.is_file():
+        return []
+    import runpy
+
+    quotes = runpy.run_path(str(path)).get("QUOTES")
+    assert isinstance(quotes, list) and quotes, f"{path}: QUOTES must be a non-empty list"
+    for row in quotes:
+        assert (isinstance(row, tuple) and len(row) == 2 and all(isinstance(x, str) and x
+                                                                 for x in row)), (
+            f"{path}: each QUOTES row is (prose literal, output literal), got {row!r}")
+    return quotes
+
+
+def test_quoted_numbers_appear_in_the_prose():
+    """The fast half of the quoted-numbers test (the master run checks the outputs)."""
+    for name in ASSIGNMENTS:
+        prose = prose_of(name)
+        for quoted, _ in quoted_numbers(name):
+            assert " ".join(quoted.split()) in prose, f"{name}: the prose no longer says {quoted!r}"
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -223,3 +265,42 @@ def test_committed_figures_are_what_make_figures_draws(tmp_path):
         assert committed.is_file(), f"{fresh.name} is not committed: run `make figures`"
         difference = compare_images(str(committed), str(fresh), tol=2)
         assert difference is None, f"{fresh.name} drifted (run `make figures`): {difference}"
+
+
+# ----------------------------------------------------------------------------- given cells
+def test_given_cells_are_what_the_release_writes():
+    """Notebooks 02.. copy earlier notebooks' functions into locked "given" cells; the release
+    generates them from the masters' solution cells, so there is one source."""
+    from autograder.publish.notebooks import (
+        fill_given_cells,
+        given_functions,
+        given_source,
+        stale_given_cells,
+    )
+
+    stale = fill_given_cells(write=False)
+    assert not stale, f"given cells differ from the solutions (run `make release`): {stale}"
+    for name in ASSIGNMENTS[1:]:
+        nb = json.loads(master_path(name).read_text())
+        given = [i for i, cell in enumerate(nb["cells"]) if given_functions(cell)]
+        assert given, f"{name} has no given cell (metadata.course.given)"
+        for index in given:
+            cell = nb["cells"][index]
+            assert cell["metadata"]["nbgrader"]["locked"], f"{name} cell {index} is not locked"
+            for function in given_functions(cell):
+                assert f"your `{function}`, as the reference solution" in "".join(cell["source"])
+        # A hand edit is caught, and the release would write back the generated source.
+        cell = nb["cells"][given[0]]
+        expected = "".join(cell["source"])
+        cell["source"] = expected.replace("return", "return  # edited by hand", 1)
+        assert stale_given_cells(nb, name) == {given[0]: expected}
+        assert given_source(name, given_functions(cell)) == expected
+
+
+def test_a_given_cell_may_only_copy_earlier_notebooks():
+    from autograder.publish.notebooks import given_source
+
+    with pytest.raises(ValueError, match="earlier notebooks"):
+        given_source("03_momentum", ["update_parameters_with_adam"])
+    with pytest.raises(LookupError):
+        given_source("07_comparison", ["no_such_function"])

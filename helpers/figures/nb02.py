@@ -41,13 +41,13 @@ def shuffle_and_partition():
                                    color=cmap(order[position] / m), lw=0))
         width = stop - start
         ax.add_patch(Rectangle((x, 1.0), width, bar_height, fill=False, ec="#222222", lw=1.0))
-        last = " (the last,\nsmaller one)" if width < size else ""
+        last = "\n(the last,\nsmaller one)" if width < size else ""
         ax.text(x + width / 2, 0.85, f"mini-batch {index}\n{width} columns{last}", ha="center",
                 va="top", fontsize=9)
         x += width + gap * size / 4
     ax.text(-6, 1.5, "shuffled,\ncut", ha="right", va="center", fontsize=10)
-    ax.set_xlim(-40, x + 2)
-    ax.set_ylim(-0.6, 4.6)
+    ax.set_xlim(-40, x + 12)  # room on the right for the last batch's three-line label
+    ax.set_ylim(-1.0, 4.6)
     ax.set_title(f"random_mini_batches(X, Y, mini_batch_size={size}): "
                  f"{m} = 4 x {size} + {m - 4 * size}")
     return fig

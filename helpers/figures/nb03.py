@@ -82,7 +82,7 @@ def ewma_noisy():
     return fig
 
 
-def _path(rule, surface, learning_rate, num_steps, beta):
+def _path(rule, surface, learning_rate, num_steps, beta, stop_outside=True):
     point = np.array(surface.start, dtype=float)
     velocity = np.zeros(2)
     path = [point.copy()]
@@ -95,7 +95,8 @@ def _path(rule, surface, learning_rate, num_steps, beta):
             point = point - learning_rate * velocity
         path.append(point.copy())
         outside_x = not surface.xlim[0] <= point[0] <= surface.xlim[1]
-        if outside_x or not surface.ylim[0] <= point[1] <= surface.ylim[1]:
+        outside = outside_x or not surface.ylim[0] <= point[1] <= surface.ylim[1]
+        if stop_outside and outside:
             break  # diverging: one point outside the drawn box is enough to see it
     return np.array(path)
 
@@ -113,4 +114,50 @@ def momentum_on_the_bowl():
                                                             60, 0.9)}
         plots.plot_trajectories(bowl, paths, ax=ax, legend_loc="lower right",
                                 title=title)
+    return fig
+
+
+def tuned_pair(mu=1.0, big_l=20.0):
+    """The heavy-ball pair that is optimal on a quadratic with curvatures in [mu, big_l]
+    (Polyak 1964), in this course's (1 - beta) convention.
+
+    Returns (beta, alpha): beta = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))**2 with
+    kappa = big_l / mu, and alpha = eta / (1 - beta) = 1 / sqrt(mu * big_l), where
+    eta = 4 / (sqrt(big_l) + sqrt(mu))**2 is the step of the undamped (PyTorch) form.
+    """
+    root_kappa = np.sqrt(big_l / mu)
+    beta = ((root_kappa - 1) / (root_kappa + 1)) ** 2
+    eta = 4 / (np.sqrt(big_l) + np.sqrt(mu)) ** 2
+    return beta, eta / (1 - beta)
+
+
+@figure("03_momentum_tuned.png")
+def momentum_tuned():
+    """GD at its best rate 2/21 against momentum with its own best (alpha, beta), 60 steps."""
+    bowl = surfaces.bowl()
+    kappa = 20.0
+    beta, alpha = tuned_pair(1.0, kappa)
+    gd_alpha = 2 / (1 + kappa)
+    runs = {f"gd, its best lr 2/21 = {gd_alpha:.3f}": _path("gd", bowl, gd_alpha, 60, 0.0, stop_outside=False),
+            f"momentum, its best pair: lr {alpha:.3f}, beta {beta:.3f}":
+                _path("momentum", bowl, alpha, 60, beta, stop_outside=False)}
+    fig, (left, right) = plots.figure(ncols=2)
+    plots.plot_trajectories(bowl, runs, ax=left, legend_loc="upper right",
+                            title="each with its own best settings, 60 steps")
+    steps = np.arange(61)
+    start = np.linalg.norm(bowl.start)
+    for (label, path), color in zip(runs.items(), (plots.COLORS["gd"], plots.COLORS["momentum"]),
+                                    strict=True):
+        right.plot(steps, np.linalg.norm(path, axis=1), color=color, label=label)
+    right.plot(steps, start * ((kappa - 1) / (kappa + 1)) ** steps, color=plots.COLORS["gd"],
+               linestyle=":", linewidth=1.2, label=r"$0.905^t$: $(\kappa-1)/(\kappa+1)$")
+    right.plot(steps, start * np.sqrt(beta) ** steps, color=plots.COLORS["momentum"],
+               linestyle=":", linewidth=1.2,
+               label=r"$0.635^t$: $(\sqrt{\kappa}-1)/(\sqrt{\kappa}+1)$")
+    right.set_yscale("log")
+    right.set_ylim(1e-13, 10)
+    right.set_xlabel("step $t$")
+    right.set_ylabel("distance to the minimum")
+    right.set_title(r"$\kappa = 20$: rate 0.905 against 0.635 per step")
+    right.legend(loc="lower left", fontsize=9)
     return fig
