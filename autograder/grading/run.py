@@ -256,9 +256,51 @@ def merge(options: Options, pairs: list[tuple[str, str]], allow_missing: bool = 
     building = result.pop("building")
     result["backup"] = backup_gradebook(options.course)
     building.replace(gradebook)
-    _write_merged(options, result["merged"])
-    _copy_outputs(options, result["records"])
+    merged, last = result["merged"], result.pop("last")
+    special = {key for key, entry in merged.items() if "page" in entry}
+    _copy_outputs(options, result["records"], skip_feedback=special)
+    stale = []
+    for key in sorted(special):
+        student, assignment = key.split("/", 1)
+        page = options.course / "feedback" / student / assignment / f"{assignment}.html"
+        if not page.is_file() or (last.get(key) or {}).get("page") != merged[key]["page"]:
+            stale.append((student, assignment))
+    failed = regenerate_feedback(options, stale)
+    for student, assignment in failed:  # tried again next run
+        merged[f"{student}/{assignment}"].pop("page", None)
+    for record in result["records"]:
+        _stand_in_exchange_files(
+            options.course / "feedback" / record["student"] / record["assignment"], record)
+    result["feedback_regenerated"] = len(stale) - len(failed)
+    result["feedback_failed"] = failed
+    _write_merged(options, merged)
     return result
+
+
+def regenerate_feedback(options: Options, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """nbgrader's generate_feedback on the course (its gradebook: hand grades, comments, late
+    penalties) with the course's feedback preprocessors; returns the pairs that failed."""
+    if not pairs:
+        return []
+    import logging
+
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(options.course)
+    config.CourseDirectory.root = str(options.course)
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.db_url = f"sqlite:///{options.course / 'gradebook.db'}"
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.WARNING)
+    failed = []
+    for student, assignment in pairs:
+        result = api.generate_feedback(assignment, student, force=True)
+        if not result.get("success"):
+            print(f"feedback of {student}/{assignment} failed: {result.get('error', '')}"
+                  f"{result.get('log', '')}"[:2000], file=sys.stderr)
+            failed.append((student, assignment))
+    return failed
 
 
 def _merged_path(options: Options) -> Path:
@@ -296,7 +338,7 @@ def _merge_once(options: Options, pairs: list[tuple[str, str]], allow_missing: b
                       f"{exc}); restore a backup (docs/INSTRUCTORS.md) or move it away") from exc
     last = _read_merged(options)
     penalty = late_plugin(course)
-    records, review, hand = [], [], []
+    records, review, hand, late = [], [], [], []
     merged: dict[str, dict] = {}
     with Gradebook(f"sqlite:///{building}", COURSE_ID) as new:
         # A scratch file until it replaces the gradebook in one rename: no need to sync every
@@ -371,7 +413,15 @@ def _merge_once(options: Options, pairs: list[tuple[str, str]], allow_missing: b
                                                         submission.total_seconds_late)
                 if value is not None:
                     notebook.late_submission_penalty = max(0.0, min(value, notebook.score))
+                    late.append((student, assignment))
             new.db.commit()
+            if entered or notebook.late_submission_penalty or record.get("unreadable"):
+                # The page the shard rendered lacks these: make_grade renders it again from
+                # the course gradebook whenever what it shows changes.
+                merged[key]["page"] = json.dumps([
+                    record.get("digest"), notebook.late_submission_penalty,
+                    sorted((g.name, g.manual_score, g.extra_credit) for g in notebook.grades),
+                    sorted((c.name, c.manual_comment or "") for c in notebook.comments)])
         from nbgrader.api import Grade
         pending = sorted((g.notebook.student.id, g.notebook.assignment.name, g.name)
                          for g in new.db.query(Grade).filter(Grade.needs_manual_grade).all())
@@ -386,7 +436,7 @@ def _merge_once(options: Options, pairs: list[tuple[str, str]], allow_missing: b
                 "graded. Nothing was written. Put the folders back and run again, or pass "
                 "--allow-missing to drop them from the gradebook (a backup is kept).")
     return {"records": records, "building": building, "merged": merged, "review": review,
-            "hand": hand, "lost": lost, "pending": pending}
+            "hand": hand, "late": late, "lost": lost, "pending": pending, "last": last}
 
 
 def course_config(course: Path):
@@ -409,21 +459,39 @@ def late_plugin(course: Path = COURSE_DIR):
     return AssignLatePenalties(config=config).plugin_class(config=config)
 
 
-def _copy_outputs(options: Options, records: list[dict]) -> None:
+def _copy_outputs(options: Options, records: list[dict], skip_feedback=frozenset()) -> None:
     course = options.course
     for record in records:
-        src = record_dir(options, record["student"], record["assignment"])
+        student, assignment = record["student"], record["assignment"]
+        src = record_dir(options, student, assignment)
+        submitted = course / "submitted" / student / assignment
         for kind, name, suffix in (("autograded", "autograded.ipynb", ".ipynb"),
                                    ("feedback", "feedback.html", ".html")):
-            dest = course / kind / record["student"] / record["assignment"]
-            if (src / name).is_file():
-                dest.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src / name, dest / f"{record['assignment']}{suffix}")
-                # nbgrader's release_feedback reads these next to the feedback page.
-                submitted = course / "submitted" / record["student"] / record["assignment"]
-                for extra in ("timestamp.txt", "submission_secret.txt"):
-                    if (submitted / extra).is_file():
-                        shutil.copyfile(submitted / extra, dest / extra)
+            dest = course / kind / student / assignment
+            dest.mkdir(parents=True, exist_ok=True)
+            if (src / name).is_file() and not (
+                    kind == "feedback" and f"{student}/{assignment}" in skip_feedback):
+                # (skipped: rendered from the course gradebook by regenerate_feedback)
+                shutil.copyfile(src / name, dest / f"{assignment}{suffix}")
+            # nbgrader's release_feedback reads these next to the feedback page.
+            for extra in ("timestamp.txt", "submission_secret.txt"):
+                if (submitted / extra).is_file():
+                    shutil.copyfile(submitted / extra, dest / extra)
+
+
+def _stand_in_exchange_files(dest: Path, record: dict) -> None:
+    """A submission that did not come through nbgrader's exchange (an LMS download, copied
+    folders) has no timestamp.txt or submission_secret.txt, and ``nbgrader release_feedback``
+    stops on the first such page. Stand-ins let it release the rest: the timestamp of the record
+    (else "unknown"), and a random secret kept from run to run. The exchange then holds the page
+    under a name no student can fetch; such students get their page from feedback/ directly."""
+    import uuid
+
+    if not (dest / "timestamp.txt").is_file():
+        (dest / "timestamp.txt").write_text(record.get("timestamp") or "unknown",
+                                            encoding="utf-8")
+    if not (dest / "submission_secret.txt").is_file():
+        (dest / "submission_secret.txt").write_text(uuid.uuid4().hex, encoding="utf-8")
 
 
 def forget_records(options: Options, students: list[str] | None,
@@ -521,6 +589,12 @@ def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Pa
     lines.append(f"Answers waiting for a hand grade: {len(pending)}"
                  + (" (make formgrader; their score is left blank in grades-wide.csv)."
                     if pending else "."))
+    if merged.get("feedback_regenerated"):
+        lines.append(f"Feedback pages rendered again with hand grades, comments or late "
+                     f"penalties: {merged['feedback_regenerated']}.")
+    if merged.get("feedback_failed"):
+        lines.append("Feedback pages that could not be rendered (see above): " + ", ".join(
+            f"{s}/{a}" for s, a in merged["feedback_failed"]))
     if merged.get("lost"):
         lines.append(f"Dropped from the gradebook (--allow-missing): {len(merged['lost'])}.")
     if merged.get("backup"):
