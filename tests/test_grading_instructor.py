@@ -68,9 +68,15 @@ def course(tmp_path_factory):
     subprocess.run([PY, "-m", "autograder", "release", "--output", str(release), GD, CMP],
                    check=True, cwd=REPO_DIR, capture_output=True)
     course = root / "course"
+    students.write(course, "ana", GD, students.notebook(release, GD))
+    # Ben's function fails its check: his autograded notebook holds the kernel's traceback.
+    students.write(course, "ben", GD, students.notebook(
+        release, GD, {"update_parameters_with_gd": students.WRONG_SIGN_GD}))
     for student in ("ana", "ben"):
-        students.write(course, student, GD, students.notebook(release, GD))
         students.write(course, student, CMP, answer(release, f"I would pick Adam ({student})."))
+    # Cid's notebook is not JSON, and came without the exchange (no timestamp.txt).
+    students.write(course, "cid", GD, '{"cells": [', name=f"{GD}.ipynb")
+    (course / "submitted" / "cid" / GD / "timestamp.txt").unlink()
     # The course's own nbgrader_config.py: the shipped one, late work scored zero.
     config = (REPO_DIR / "autograder" / "nbgrader_config.py").read_text(encoding="utf-8")
     config = config.replace(f"c.CourseDirectory.root = os.path.dirname(os.path.abspath("
@@ -119,7 +125,7 @@ def assert_entries_kept(course: Path, review: bool = False) -> None:
         assert gb.find_grade(WRITTEN, CMP, CMP, "ben").needs_manual_grade is True
         assert sorted((s.student.id, s.assignment.name) for a in gb.assignments
                       for s in a.submissions) == [("ana", GD), ("ana", CMP), ("ben", GD),
-                                                  ("ben", CMP)]
+                                                  ("ben", CMP), ("cid", GD)]
 
 
 def test_plain_regrade_keeps_every_entry_and_exports_them(course):
@@ -138,6 +144,71 @@ def test_plain_regrade_keeps_every_entry_and_exports_them(course):
     assert wide["ben"]["total"] == ""
     assert wide["ben"][GD] == "7"
     assert wide["ana"][GD] == "11"
+
+
+def page(course: Path, student: str, assignment: str) -> str:
+    return (course / "feedback" / student / assignment / f"{assignment}.html").read_text(
+        encoding="utf-8")
+
+
+def assert_clean(html: str) -> None:
+    assert "HIDDEN TESTS" not in html and "hidden=True" not in html
+    assert "Traceback (most recent call last)" not in html
+    assert "BEGIN SOLUTION" not in html or "update_parameters_with_gd" in html
+
+
+def test_feedback_pages_show_hand_grades_and_comments(course):
+    c = course["course"]
+    ana = page(c, "ana", CMP)
+    assert "Score: 4.0 / 5.0" in ana and "Good evidence; say more." in ana
+    ben = page(c, "ben", GD)
+    assert "Score: 7.0 / 10.0" in ben and "Minus 3: copied code." in ben
+    assert "CheckFailed" in ben  # the trusted verdict, not the kernel's traceback
+    for student, assignment in (("ana", GD), ("ana", CMP), ("ben", GD), ("ben", CMP)):
+        html = page(c, student, assignment)
+        assert_clean(html)
+        assert 'src="figures/' not in html  # figures inlined
+        assert "white-space: pre-wrap" in html
+    assert "data:image/png;base64," in page(c, "ana", GD)
+
+
+def test_unreadable_submission_is_told_exactly_that(course):
+    html = page(course["course"], "cid", GD)
+    assert "Your notebook could not be read: invalid JSON" in html
+    assert "the function was not found in your notebook" not in html
+
+
+def test_nbgrader_generate_feedback_cli_leaks_nothing(course):
+    c = course["course"]
+    raw = (c / "autograded" / "ben" / GD / f"{GD}.ipynb").read_text(encoding="utf-8")
+    assert "HIDDEN TESTS" in raw and "Traceback" in raw  # what the page must not show
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
+    for assignment in (GD, CMP):
+        result = subprocess.run([PY, "-m", "nbgrader", "generate_feedback", assignment,
+                                 "--force"], cwd=c, env=env, capture_output=True, text=True,
+                                timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+    for student, assignment in (("ana", GD), ("ana", CMP), ("ben", GD), ("ben", CMP)):
+        assert_clean(page(c, student, assignment))
+    assert "Score: 7.0 / 10.0" in page(c, "ben", GD)
+    assert "Minus 3: copied code." in page(c, "ben", GD)
+    assert "Score: 4.0 / 5.0" in page(c, "ana", CMP)
+    assert "Your notebook could not be read" in page(c, "cid", GD)
+
+
+def test_release_feedback_works_without_timestamps(course):
+    c = course["course"]
+    exchange = course["root"] / "exchange"
+    exchange.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
+    result = subprocess.run([PY, "-m", "nbgrader", "release_feedback", GD,
+                             f"--Exchange.root={exchange}"], cwd=c, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    released = list((exchange / COURSE_ID / "feedback").glob("*.html"))
+    assert len(released) == 3, result.stdout + result.stderr  # ana, ben and cid
 
 
 def test_late_penalty_applies_to_the_late_assignment_only(course):

@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from autograder import REPO_DIR
 from autograder.grading.submission import (
@@ -96,8 +97,25 @@ def student_notebook(nb: dict, record: dict | None, recorded: dict | None) -> di
     return out
 
 
+def _joined(nb: dict) -> dict:
+    """Sources and output texts as single strings (nbformat on disk may split them)."""
+    for cell in nb.get("cells", []):
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        for output in cell.get("outputs", []):
+            if isinstance(output.get("text"), list):
+                output["text"] = "".join(output["text"])
+            for kind, value in (output.get("data") or {}).items():
+                if isinstance(value, list) and not kind.endswith("json"):
+                    output["data"][kind] = "".join(value)
+    return nb
+
+
 class StudentView(Preprocessor):
     """Replace the autograded notebook with what the student may read (see the module)."""
+
+    # nbconvert runs a registered preprocessor class only when it is enabled.
+    enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
         import nbformat
@@ -117,7 +135,8 @@ class StudentView(Preprocessor):
                 recorded = json.loads((folder / "feedback.ipynb").read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 recorded = None
-        view = student_notebook(json.loads(nbformat.writes(nb)), record, recorded)
+        view = _joined(student_notebook(_joined(json.loads(json.dumps(nb))), record,
+                                        _joined(recorded) if recorded else None))
         node = nbformat.from_dict(view)
         node.metadata = nb.metadata
         return node, resources
