@@ -282,3 +282,68 @@ def test_a_run_that_would_drop_a_submission_refuses_and_writes_nothing(course):
     result = run_grade(course_dir)
     assert result.returncode == 0, result.stdout + result.stderr
     assert_entries_kept(course_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# The student's `make lab` shows no instructor menus; `make formgrader` does.
+
+
+def _serve(env_extra: dict, folder: Path):
+    import re
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, **env_extra)
+    proc = subprocess.Popen([os.path.join(os.path.dirname(PY), "jupyter"), "lab",
+                             "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+                             "--ServerApp.token=t0k", f"--ServerApp.root_dir={folder}",
+                             "--allow-root"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token=t0k",
+                                        timeout=30) as r:
+                return r.status, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, ""
+
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            if get("/api/status")[0] == 200:
+                break
+        except OSError:
+            time.sleep(1)
+    status, html = get("/lab")
+    match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                      html, re.DOTALL)
+    page = json.loads(match.group(1)) if match else {}
+    formgrader = get("/formgrader")[0]
+    proc.terminate()
+    proc.wait(timeout=30)
+    return page, formgrader
+
+
+INSTRUCTOR_PLUGINS = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:menu"}
+
+
+def test_make_lab_hides_instructor_extensions(tmp_path):
+    makefile = (REPO_DIR / "Makefile").read_text(encoding="utf-8")
+    assert "STUDENT_LAB := JUPYTER_CONFIG_PATH=$(CURDIR)/config/student-lab" in makefile
+    assert "\t$(STUDENT_LAB) $(JUPYTER) lab" in makefile
+    student_page, student_formgrader = _serve(
+        {"JUPYTER_CONFIG_PATH": str(REPO_DIR / "config" / "student-lab")}, tmp_path)
+    disabled = set(student_page.get("disabledExtensions", []))
+    assert INSTRUCTOR_PLUGINS <= disabled, student_page.get("disabledExtensions")
+    assert student_formgrader == 404
+    # The same server without that config dir (what `make formgrader` runs) has them.
+    page, formgrader = _serve({}, tmp_path)
+    assert not INSTRUCTOR_PLUGINS & set(page.get("disabledExtensions", []))
+    assert formgrader in (200, 302)
