@@ -477,6 +477,8 @@ def _copy_outputs(options: Options, records: list[dict], skip_feedback=frozenset
             for extra in ("timestamp.txt", "submission_secret.txt"):
                 if (submitted / extra).is_file():
                     shutil.copyfile(submitted / extra, dest / extra)
+            if kind == "autograded":  # nbgrader's generate_feedback copies them to feedback/
+                _stand_in_exchange_files(dest, record)
 
 
 def _stand_in_exchange_files(dest: Path, record: dict) -> None:
@@ -487,6 +489,10 @@ def _stand_in_exchange_files(dest: Path, record: dict) -> None:
     under a name no student can fetch; such students get their page from feedback/ directly."""
     import uuid
 
+    autograded = dest.parent.parent.parent / "autograded" / dest.parent.name / dest.name
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if dest != autograded and not (dest / name).is_file() and (autograded / name).is_file():
+            shutil.copyfile(autograded / name, dest / name)
     if not (dest / "timestamp.txt").is_file():
         (dest / "timestamp.txt").write_text(record.get("timestamp") or "unknown",
                                             encoding="utf-8")
