@@ -139,6 +139,7 @@ def test_plain_regrade_keeps_every_entry_and_exports_them(course):
     assert float(rows[("ana", GD)]["raw_score"]) == 11.0  # 10 + 1 extra credit
     assert float(rows[("ana", CMP)]["raw_score"]) == 4.0
     assert rows[("ana", GD)]["email"] == "ana@example.org"
+    assert rows[("ben", CMP)]["raw_score"] == rows[("ben", CMP)]["score"] == ""  # not 0
     wide = {r["student_id"]: r for r in read_csv(course["course"] / "grades-wide.csv")}
     assert wide["ben"][CMP] == ""  # waiting for a hand grade: blank, not 0
     assert wide["ben"]["total"] == ""

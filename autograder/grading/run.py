@@ -523,6 +523,21 @@ def forget_records(options: Options, students: list[str] | None,
                     target.unlink(missing_ok=True)
 
 
+def _blank_pending(path: Path, pending: set[tuple[str, str]]) -> None:
+    if not pending:
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if (row["student_id"], row["assignment"]) in pending:
+            row["raw_score"] = row["score"] = ""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def _csv_keys(path: Path) -> set[tuple[str, str]]:
     try:
         with open(path, newline="", encoding="utf-8") as handle:
@@ -532,9 +547,12 @@ def _csv_keys(path: Path) -> set[tuple[str, str]]:
         return set()
 
 
-def export(options: Options, allow_missing: bool = False) -> Path:
+def export(options: Options, allow_missing: bool = False,
+           pending: list[tuple[str, str, str]] = ()) -> Path:
     """nbgrader's own CSV export of the course gradebook to ``<course>/grades.csv``; refused
-    (the old file kept) if it would drop a submission the old file had."""
+    (the old file kept) if it would drop a submission the old file had. A submission with an
+    answer waiting for a hand grade (``pending``) gets a blank ``raw_score`` and ``score``
+    (nbgrader writes its partial sum, which reads like a grade)."""
     course = options.course
     final = course / "grades.csv"
     target = options.work / "grades.csv.new"
@@ -546,6 +564,7 @@ def export(options: Options, allow_missing: bool = False) -> Path:
                             cwd=options.work)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader export failed:\n{result.stdout}\n{result.stderr}")
+    _blank_pending(target, {(student, assignment) for student, assignment, _ in pending})
     lost = sorted(_csv_keys(final) - _csv_keys(target))
     if lost and not allow_missing:
         target.unlink(missing_ok=True)
@@ -593,8 +612,8 @@ def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Pa
                          f"{s}/{a} {g}" for s, a, g in merged["review"][:10]))
     pending = merged.get("pending", [])
     lines.append(f"Answers waiting for a hand grade: {len(pending)}"
-                 + (" (make formgrader; their score is left blank in grades-wide.csv)."
-                    if pending else "."))
+                 + (" (make formgrader; their score is left blank in grades.csv and "
+                    "grades-wide.csv)." if pending else "."))
     if merged.get("feedback_regenerated"):
         lines.append(f"Feedback pages rendered again with hand grades, comments or late "
                      f"penalties: {merged['feedback_regenerated']}.")
@@ -817,7 +836,8 @@ def main(argv: list[str] | None = None) -> int:
                        allow_missing=args.allow_missing)
         records = result["records"]
         paths = [options.course / "gradebook.db"]
-        paths.append(export(options, allow_missing=args.allow_missing))
+        paths.append(export(options, allow_missing=args.allow_missing,
+                            pending=result["pending"]))
         paths.append(export_wide(options.course / "gradebook.db",
                                  options.course / WIDE_NAME, COURSE_ID))
     except Refused as exc:
