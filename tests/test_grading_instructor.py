@@ -79,8 +79,8 @@ def course(tmp_path_factory):
     (course / "submitted" / "cid" / GD / "timestamp.txt").unlink()
     # The course's own nbgrader_config.py: the shipped one, late work scored zero.
     config = (REPO_DIR / "autograder" / "nbgrader_config.py").read_text(encoding="utf-8")
-    config = config.replace(f"c.CourseDirectory.root = os.path.dirname(os.path.abspath("
-                            f"__file__))", f"c.CourseDirectory.root = {str(course)!r}")
+    config = config.replace("c.CourseDirectory.root = os.path.dirname(os.path.abspath("
+                            "__file__))", f"c.CourseDirectory.root = {str(course)!r}")
     config += "\nc.LateSubmissionPlugin.penalty_method = 'zero'\n"
     (course / "nbgrader_config.py").write_text(config, encoding="utf-8")
     result = run_grade(course)
