@@ -194,7 +194,17 @@ def read_instructor_state(gradebook: Path) -> dict:
     """Everything an instructor may have entered in ``gradebook`` (formgrader, ``nbgrader db``,
     the Gradebook API): students, assignments (due dates, extra ones), per submission its
     extension, and per cell its manual score, extra credit, review flag and comment."""
-    from nbgrader.api import Assignment, Comment, Grade, Gradebook, Student, SubmittedAssignment
+    from nbgrader.api import (
+        Assignment,
+        BaseCell,
+        Comment,
+        Grade,
+        Gradebook,
+        Notebook,
+        Student,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
 
     state = {"students": [], "assignments": {}, "submissions": {}, "grades": {},
              "comments": {}}
@@ -207,21 +217,47 @@ def read_instructor_state(gradebook: Path) -> dict:
                                       "lms_user_id": student.lms_user_id})
         for assignment in gb.db.query(Assignment).all():
             state["assignments"][assignment.name] = {"duedate": assignment.duedate}
-        for sub in gb.db.query(SubmittedAssignment).all():
-            state["submissions"][(sub.student.id, sub.assignment.name)] = {
-                "extension": sub.extension, "timestamp": sub.timestamp}
-        for grade in gb.db.query(Grade).all():
-            nb = grade.notebook
-            key = (nb.student.id, nb.assignment.name, nb.name, grade.name)
-            state["grades"][key] = {"manual_score": grade.manual_score,
-                                    "extra_credit": grade.extra_credit,
-                                    "needs_manual_grade": bool(grade.needs_manual_grade)}
-        for comment in gb.db.query(Comment).all():
-            if comment.manual_comment:
-                nb = comment.notebook
-                state["comments"][(nb.student.id, nb.assignment.name, nb.name,
-                                   comment.name)] = comment.manual_comment
+        for student_id, name, extension in gb.db.query(SubmittedAssignment).join(Student).join(
+                Assignment).with_entities(Student.id, Assignment.name,
+                                          SubmittedAssignment.extension):
+            state["submissions"][(student_id, name)] = {"extension": extension}
+        # One joined query each (not an object walk: thousands of lazy loads in a big class).
+        base = (gb.db.query(SubmittedNotebook).join(SubmittedAssignment).join(Student)
+                .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id))
+        for row in base.join(Grade, Grade.notebook_id == SubmittedNotebook.id).join(
+                BaseCell, Grade.cell_id == BaseCell.id).with_entities(
+                Student.id, Assignment.name, Notebook.name, BaseCell.name, Grade.manual_score,
+                Grade.extra_credit, Grade.needs_manual_grade):
+            state["grades"][tuple(row[:4])] = {"manual_score": row[4], "extra_credit": row[5],
+                                               "needs_manual_grade": bool(row[6])}
+        for row in base.join(Comment, Comment.notebook_id == SubmittedNotebook.id).join(
+                BaseCell, Comment.cell_id == BaseCell.id).with_entities(
+                Student.id, Assignment.name, Notebook.name, BaseCell.name,
+                Comment.manual_comment).filter(Comment.manual_comment.isnot(None)):
+            if row[4]:
+                state["comments"][tuple(row[:4])] = row[4]
     return state
+
+
+def pending_hand_grades(gb) -> list[tuple[str, str, str]]:
+    """``(student, assignment, cell)`` of every grade that waits for a hand grade."""
+    from nbgrader.api import (
+        Assignment,
+        BaseCell,
+        Grade,
+        Student,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
+
+    rows = (gb.db.query(Grade).filter(Grade.needs_manual_grade)
+            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+            .join(SubmittedAssignment).join(Student)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .join(BaseCell, Grade.cell_id == BaseCell.id)
+            .with_entities(Student.id, Assignment.name, BaseCell.name))
+    return sorted(tuple(row) for row in rows)
 
 
 def _gradebook_stamp(gradebook: Path) -> tuple:
@@ -422,9 +458,7 @@ def _merge_once(options: Options, pairs: list[tuple[str, str]], allow_missing: b
                     record.get("digest"), notebook.late_submission_penalty,
                     sorted((g.name, g.manual_score, g.extra_credit) for g in notebook.grades),
                     sorted((c.name, c.manual_comment or "") for c in notebook.comments)])
-        from nbgrader.api import Grade
-        pending = sorted((g.notebook.student.id, g.notebook.assignment.name, g.name)
-                         for g in new.db.query(Grade).filter(Grade.needs_manual_grade).all())
+        pending = pending_hand_grades(new)
         lost = sorted(set(old["submissions"]) - {(r["student"], r["assignment"])
                                                  for r in records})
         if lost and not allow_missing:
