@@ -415,7 +415,8 @@ def child_hide(options: Options) -> list[str]:
     if course == COURSE_DIR.resolve():
         paths += [course / name for name in ("submitted", "autograded", "feedback", "release",
                                              "source", "gradebook.db", "gradebook.db.bak",
-                                             "grades.csv", "flags.csv")]
+                                             "gradebook-backups", "grades.csv",
+                                             "grades-wide.csv", "flags.csv", "rubrics")]
     else:
         paths.append(course)
     out: list[str] = []
