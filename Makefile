@@ -9,7 +9,7 @@ NB      ?= notebooks
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test check release student-package figures grade test-browser benchmarks clean
+.PHONY: help lab formgrader test check release student-package figures grade test-browser benchmarks clean
 
 help:
 	@echo "make lab              set up .venv and open the course in JupyterLab"
@@ -18,6 +18,7 @@ help:
 	@echo "make release          regenerate notebooks/ from the instructor masters (nbgrader)"
 	@echo "make student-package  build dist/optim_course_student-*.whl for a class (no solutions)"
 	@echo "make figures          regenerate the concept figures in notebooks/figures/"
+	@echo "make formgrader       serve nbgrader's formgrader on the course (hand grading)"
 	@echo "make grade            autograde autograder/submitted/ with nbgrader, export grades.csv"
 	@echo "make test-browser     the student experience in headless Chromium"
 
@@ -42,9 +43,21 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(call install,-e '.[dev]')
 	@touch $@
 
+# The student's lab: nbgrader's instructor parts (formgrader, "Create Assignment", its menu) are
+# switched off by the extra Jupyter config dir config/student-lab (see its README.md).
+STUDENT_LAB := JUPYTER_CONFIG_PATH=$(CURDIR)/config/student-lab
+
 lab: $(VENV)/.installed
 	@echo "Opening JupyterLab on notebooks/ (the URL with its token follows; Ctrl-C stops it)."
-	$(JUPYTER) lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
+	$(STUDENT_LAB) $(JUPYTER) lab --notebook-dir=notebooks --ip=127.0.0.1 $(ROOT_FLAG)
+
+# Hand grading: nbgrader's formgrader on the course (autograder/, where nbgrader_config.py and
+# gradebook.db are); open the URL printed, then Formgrader in the Nbgrader menu
+# (docs/INSTRUCTORS.md, "Grading the written answer by hand").
+formgrader: $(VENV)/.installed
+	@echo "Opening JupyterLab with formgrader on the course in autograder/ (Ctrl-C stops it)."
+	cd autograder && $(abspath $(JUPYTER)) lab --ip=127.0.0.1 $(ROOT_FLAG) \
+		--LabApp.default_url=/formgrader
 
 # --dist loadfile: a module's tests share one worker, so a module-scoped fixture (the graded
 # fixture class) is built once; xdist's loadgroup marks are ignored under pytest 9.2

@@ -19,3 +19,26 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # the per-cell limit that applies.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+
+# Feedback pages, whichever path makes them (`make grade`, `nbgrader generate_feedback`, the
+# formgrader's "Generate Feedback" button): the student's view of the notebook (hidden tests
+# stripped, the trusted verdicts as test outputs, no traceback of the grading kernel), then the
+# scores and comments of the gradebook (hand grades included), then a self-contained page
+# (figures inlined, long lines wrapped). See autograder/grading/feedback.py.
+from autograder.grading.feedback import FeedbackPage, StudentView  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [StudentView, GetGrades, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.exporter_class = FeedbackPage
+
+# Late work. Due dates live in the gradebook (`nbgrader db assignment add NAME --duedate=...`, or
+# formgrader's "Manage Assignments"); `make grade` keeps them and compares each submission's
+# timestamp.txt (plus any extension) with them. What a late submission costs is nbgrader's
+# late-submission plugin:
+#   "none" (default): lateness is reported in grades.csv, no penalty;
+#   "zero": a late notebook scores 0 (the penalty is the whole score).
+# For another rule (e.g. 10 % per day), write a subclass of nbgrader.plugins.LateSubmissionPlugin
+# and name it in AssignLatePenalties.plugin_class.
+c.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
+c.LateSubmissionPlugin.penalty_method = "none"

@@ -304,3 +304,17 @@ def test_a_given_cell_may_only_copy_earlier_notebooks():
         given_source("03_momentum", ["update_parameters_with_adam"])
     with pytest.raises(LookupError):
         given_source("07_comparison", ["no_such_function"])
+
+
+def test_graders_rubric_repeats_the_masters_model_answer():
+    """The rubric file repeats 07's model answer for formgrader (which shows only the student's
+    answer); the two must not drift apart."""
+    nb = nbformat.read(master_path("07_comparison"), as_version=4)
+    solution = next(c.source for c in nb.cells
+                    if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                    == "written_answer_choice")
+    model = solution.split("### BEGIN SOLUTION", 1)[1].split("(Graders:", 1)[0]
+    model = model.replace("**Model answer** (one of several good ones).", "", 1)
+    rubric = (COURSE_DIR / "rubrics" / "07_comparison.md").read_text(encoding="utf-8")
+    answer = rubric.split("## Model answer (one of several good ones)", 1)[1].split("## Rubric", 1)[0]
+    assert " ".join(model.split()) == " ".join(answer.split())

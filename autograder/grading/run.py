@@ -32,6 +32,7 @@ from pathlib import Path
 
 from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
 from autograder.grading import mistakes, sandbox
+from autograder.grading.export import WIDE_NAME, export_wide
 from autograder.grading.shard import (
     COURSE_ID,
     GRADER_BROKEN,
@@ -146,8 +147,217 @@ def shard_of(pairs: list[tuple[str, str]], index: int, count: int) -> list[tuple
 # Merge, export, summary.
 
 
-def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
-    """Records -> a fresh course gradebook (students kept), feedback/ and autograded/ copies."""
+class Refused(RuntimeError):
+    """The run would lose what the course already holds: nothing was written."""
+
+
+BACKUPS_KEPT = 5
+
+
+def gradebook_backups(course: Path) -> Path:
+    return course / "gradebook-backups"
+
+
+def backup_gradebook(course: Path, keep: int = BACKUPS_KEPT) -> Path | None:
+    """A consistent copy of ``<course>/gradebook.db`` (SQLite's backup API, so a formgrader
+    writing at the same moment cannot tear it) as ``gradebook-backups/gradebook-<UTC>.db``;
+    the ``keep`` newest are kept. Also refreshes ``gradebook.db.bak`` (the latest one)."""
+    import sqlite3
+
+    source = course / "gradebook.db"
+    if not source.is_file():
+        return None
+    folder = gradebook_backups(course)
+    folder.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    target = folder / f"gradebook-{stamp}.db"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"gradebook-{stamp}-{n}.db"
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, \
+            sqlite3.connect(target) as dst:
+        src.backup(dst)
+    shutil.copyfile(target, course / "gradebook.db.bak")
+    backups = sorted(folder.glob("gradebook-*.db"), key=lambda p: p.stat().st_mtime_ns)
+    for old in backups[:-keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def content_digest(folder: Path) -> str:
+    """What the student handed in (the masters left out): a new value means a resubmission."""
+    from autograder.grading.shard import submission_digest
+    return submission_digest(folder, "")
+
+
+def read_instructor_state(gradebook: Path) -> dict:
+    """Everything an instructor may have entered in ``gradebook`` (formgrader, ``nbgrader db``,
+    the Gradebook API): students, assignments (due dates, extra ones), per submission its
+    extension, and per cell its manual score, extra credit, review flag and comment."""
+    from nbgrader.api import (
+        Assignment,
+        BaseCell,
+        Comment,
+        Grade,
+        Gradebook,
+        Notebook,
+        Student,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
+
+    state = {"students": [], "assignments": {}, "submissions": {}, "grades": {},
+             "comments": {}}
+    if not gradebook.is_file():
+        return state
+    with Gradebook(f"sqlite:///{gradebook}", COURSE_ID) as gb:
+        for student in gb.db.query(Student).all():
+            state["students"].append({"id": student.id, "first_name": student.first_name,
+                                      "last_name": student.last_name, "email": student.email,
+                                      "lms_user_id": student.lms_user_id})
+        for assignment in gb.db.query(Assignment).all():
+            state["assignments"][assignment.name] = {"duedate": assignment.duedate}
+        for student_id, name, extension in gb.db.query(SubmittedAssignment).join(Student).join(
+                Assignment).with_entities(Student.id, Assignment.name,
+                                          SubmittedAssignment.extension):
+            state["submissions"][(student_id, name)] = {"extension": extension}
+        # One joined query each (not an object walk: thousands of lazy loads in a big class).
+        base = (gb.db.query(SubmittedNotebook).join(SubmittedAssignment).join(Student)
+                .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id))
+        for row in base.join(Grade, Grade.notebook_id == SubmittedNotebook.id).join(
+                BaseCell, Grade.cell_id == BaseCell.id).with_entities(
+                Student.id, Assignment.name, Notebook.name, BaseCell.name, Grade.manual_score,
+                Grade.extra_credit, Grade.needs_manual_grade):
+            state["grades"][tuple(row[:4])] = {"manual_score": row[4], "extra_credit": row[5],
+                                               "needs_manual_grade": bool(row[6])}
+        for row in base.join(Comment, Comment.notebook_id == SubmittedNotebook.id).join(
+                BaseCell, Comment.cell_id == BaseCell.id).with_entities(
+                Student.id, Assignment.name, Notebook.name, BaseCell.name,
+                Comment.manual_comment).filter(Comment.manual_comment.isnot(None)):
+            if row[4]:
+                state["comments"][tuple(row[:4])] = row[4]
+    return state
+
+
+def pending_hand_grades(gb) -> list[tuple[str, str, str]]:
+    """``(student, assignment, cell)`` of every grade that waits for a hand grade."""
+    from nbgrader.api import (
+        Assignment,
+        BaseCell,
+        Grade,
+        Student,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
+
+    rows = (gb.db.query(Grade).filter(Grade.needs_manual_grade)
+            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+            .join(SubmittedAssignment).join(Student)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .join(BaseCell, Grade.cell_id == BaseCell.id)
+            .with_entities(Student.id, Assignment.name, BaseCell.name))
+    return sorted(tuple(row) for row in rows)
+
+
+def _gradebook_stamp(gradebook: Path) -> tuple:
+    try:
+        stat = gradebook.stat()
+    except OSError:
+        return ()
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def merge(options: Options, pairs: list[tuple[str, str]], allow_missing: bool = False) -> dict:
+    """Records -> a new course gradebook that keeps everything the instructor entered.
+
+    The gradebook is rebuilt from the template (so a changed master is picked up) and every
+    instructor entry of the old one is carried into it: students, due dates and assignments,
+    extensions, manual scores, extra credit and comments of written answers, and overrides of
+    autograded scores (a manual score that differs from what the last merge wrote there).
+    A resubmitted notebook keeps its hand grades, marked ``needs_manual_grade`` for review.
+    If the new gradebook would miss a submission the old one had, nothing is written
+    (:class:`Refused`), unless ``allow_missing``. Formgrader writing meanwhile: the merge is
+    redone on the newer gradebook.
+    """
+    gradebook = options.course / "gradebook.db"
+    for _ in range(3):
+        stamp = _gradebook_stamp(gradebook)
+        result = _merge_once(options, pairs, allow_missing)
+        if _gradebook_stamp(gradebook) == stamp:
+            break
+    else:
+        raise Refused("the gradebook kept changing while it was being merged (is someone "
+                      "grading in formgrader right now?); run again")
+    building = result.pop("building")
+    result["backup"] = backup_gradebook(options.course)
+    building.replace(gradebook)
+    merged, last = result["merged"], result.pop("last")
+    special = {key for key, entry in merged.items() if "page" in entry}
+    _copy_outputs(options, result["records"], skip_feedback=special)
+    stale = []
+    for key in sorted(special):
+        student, assignment = key.split("/", 1)
+        page = options.course / "feedback" / student / assignment / f"{assignment}.html"
+        if not page.is_file() or (last.get(key) or {}).get("page") != merged[key]["page"]:
+            stale.append((student, assignment))
+    failed = regenerate_feedback(options, stale)
+    for student, assignment in failed:  # tried again next run
+        merged[f"{student}/{assignment}"].pop("page", None)
+    for record in result["records"]:
+        _stand_in_exchange_files(
+            options.course / "feedback" / record["student"] / record["assignment"], record)
+    result["feedback_regenerated"] = len(stale) - len(failed)
+    result["feedback_failed"] = failed
+    _write_merged(options, merged)
+    return result
+
+
+def regenerate_feedback(options: Options, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """nbgrader's generate_feedback on the course (its gradebook: hand grades, comments, late
+    penalties) with the course's feedback preprocessors; returns the pairs that failed."""
+    if not pairs:
+        return []
+    import logging
+
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(options.course)
+    config.CourseDirectory.root = str(options.course)
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.db_url = f"sqlite:///{options.course / 'gradebook.db'}"
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.WARNING)
+    failed = []
+    for student, assignment in pairs:
+        result = api.generate_feedback(assignment, student, force=True)
+        if not result.get("success"):
+            print(f"feedback of {student}/{assignment} failed: {result.get('error', '')}"
+                  f"{result.get('log', '')}"[:2000], file=sys.stderr)
+            failed.append((student, assignment))
+    return failed
+
+
+def _merged_path(options: Options) -> Path:
+    return options.work / "merged.json"
+
+
+def _read_merged(options: Options) -> dict:
+    try:
+        return json.loads(_merged_path(options).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_merged(options: Options, merged: dict) -> None:
+    tmp = _merged_path(options).with_suffix(".tmp")
+    tmp.write_text(json.dumps(merged, indent=1), encoding="utf-8")
+    tmp.replace(_merged_path(options))
+
+
+def _merge_once(options: Options, pairs: list[tuple[str, str]], allow_missing: bool) -> dict:
     import warnings
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -158,87 +368,229 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
     gradebook = course / "gradebook.db"
     building = options.work / "gradebook.building.db"
     shutil.copyfile(template / "gradebook.db", building)
-    records = []
-    kept: dict[tuple[str, str, str], tuple] = {}  # instructor's manual grades of written answers
+    try:
+        old = read_instructor_state(gradebook)
+    except Exception as exc:  # noqa: BLE001
+        raise Refused(f"the gradebook {gradebook} cannot be read ({type(exc).__name__}: "
+                      f"{exc}); restore a backup (docs/INSTRUCTORS.md) or move it away") from exc
+    last = _read_merged(options)
+    penalty = late_plugin(course)
+    records, review, hand, late = [], [], [], []
+    merged: dict[str, dict] = {}
     with Gradebook(f"sqlite:///{building}", COURSE_ID) as new:
         # A scratch file until it replaces the gradebook in one rename: no need to sync every
         # one of nbgrader's thousands of small commits to the disk.
         from sqlalchemy import text
         new.db.execute(text("PRAGMA synchronous = OFF"))
         new.db.execute(text("PRAGMA journal_mode = MEMORY"))
-        if gradebook.is_file():
-            try:
-                with Gradebook(f"sqlite:///{gradebook}", COURSE_ID) as old:
-                    for student in old.students:
-                        new.update_or_create_student(
-                            student.id, first_name=student.first_name,
-                            last_name=student.last_name, email=student.email,
-                            lms_user_id=student.lms_user_id)
-                    kept = _manual_grades(old)
-            except Exception:  # noqa: BLE001 - an unreadable old gradebook is replaced
-                pass
+        for student in old["students"]:
+            new.update_or_create_student(student.pop("id"), **student)
+        for name, values in old["assignments"].items():
+            new.update_or_create_assignment(name, **values)
         for student, assignment in pairs:
             record = load_record(options, student, assignment)
             if record is None:
                 continue
             records.append(record)
+            key = f"{student}/{assignment}"
+            content = content_digest(course / "submitted" / student / assignment)
+            previous = last.get(key)
+            changed = bool(previous and previous.get("content") != content)
+            merged[key] = {"content": content, "grades": {}}
             new.update_or_create_student(student)
             kwargs = {"timestamp": record["timestamp"]} if record.get("timestamp") else {}
+            extension = old["submissions"].get((student, assignment), {}).get("extension")
+            if extension is not None:
+                kwargs["extension"] = extension
             try:
-                new.update_or_create_submission(assignment, student, **kwargs)
+                submission = new.update_or_create_submission(assignment, student, **kwargs)
             except Exception:  # noqa: BLE001 - a malformed timestamp.txt
-                new.update_or_create_submission(assignment, student)
+                kwargs.pop("timestamp", None)
+                submission = new.update_or_create_submission(assignment, student, **kwargs)
+            entered = False
             for grade in record["grades"]:
+                gid = grade["grade_id"]
                 try:
-                    row = new.find_grade(grade["grade_id"], assignment, assignment, student)
+                    row = new.find_grade(gid, assignment, assignment, student)
                 except MissingEntry:
                     continue
                 row.auto_score = grade["auto_score"]
                 row.manual_score = grade["manual_score"]
                 row.extra_credit = None
                 row.needs_manual_grade = bool(grade.get("needs_manual_grade", False))
-                previous = kept.get((student, assignment, grade["grade_id"]))
-                if grade.get("manual") and previous is not None:
-                    row.manual_score, row.extra_credit = previous
-                    row.needs_manual_grade = False
+                merged[key]["grades"][gid] = grade["manual_score"]
+                before = old["grades"].get((student, assignment, assignment, gid))
+                if before is None:
+                    continue
+                if grade.get("manual"):
+                    by_hand = before["manual_score"] is not None
+                else:  # an override: not what the last merge wrote there
+                    wrote = (previous or {}).get("grades", {}).get(gid, grade["manual_score"])
+                    by_hand = before["manual_score"] != wrote
+                if by_hand or before["extra_credit"] is not None:
+                    entered = True
+                    row.manual_score = before["manual_score"] if by_hand else row.manual_score
+                    row.extra_credit = before["extra_credit"]
+                    row.needs_manual_grade = before["needs_manual_grade"] or changed
+                    if changed:
+                        review.append((student, assignment, gid))
+            for comment in new.find_submission_notebook(assignment, assignment,
+                                                        student).comments:
+                kept = old["comments"].get((student, assignment, assignment, comment.name))
+                if kept:
+                    comment.manual_comment = kept
+                    entered = True
+            if entered:
+                hand.append((student, assignment))
             new.db.commit()
-    if gradebook.is_file():
-        shutil.copyfile(gradebook, course / "gradebook.db.bak")
-    building.replace(gradebook)
+            notebook = new.find_submission_notebook(assignment, assignment, student)
+            notebook.late_submission_penalty = None
+            if submission.total_seconds_late > 0 and penalty is not None:
+                value = penalty.late_submission_penalty(student, notebook.score,
+                                                        submission.total_seconds_late)
+                if value is not None:
+                    notebook.late_submission_penalty = max(0.0, min(value, notebook.score))
+                    late.append((student, assignment))
+            new.db.commit()
+            if entered or notebook.late_submission_penalty or record.get("unreadable"):
+                # The page the shard rendered lacks these: make_grade renders it again from
+                # the course gradebook whenever what it shows changes.
+                merged[key]["page"] = json.dumps([
+                    record.get("digest"), notebook.late_submission_penalty,
+                    sorted((g.name, g.manual_score, g.extra_credit) for g in notebook.grades),
+                    sorted((c.name, c.manual_comment or "") for c in notebook.comments)])
+        pending = pending_hand_grades(new)
+        lost = sorted(set(old["submissions"]) - {(r["student"], r["assignment"])
+                                                 for r in records})
+        if lost and not allow_missing:
+            names = ", ".join(f"{s}/{a}" for s, a in lost[:10])
+            more = f" and {len(lost) - 10} more" if len(lost) > 10 else ""
+            raise Refused(
+                f"the gradebook holds {len(lost)} submission(s) this run has no grades for "
+                f"({names}{more}): their folder under submitted/ is gone or they could not be "
+                "graded. Nothing was written. Put the folders back and run again, or pass "
+                "--allow-missing to drop them from the gradebook (a backup is kept).")
+    return {"records": records, "building": building, "merged": merged, "review": review,
+            "hand": hand, "late": late, "lost": lost, "pending": pending, "last": last}
+
+
+def course_config(course: Path):
+    """The course's nbgrader_config.py (``<course>/`` if it has one, else autograder/'s)."""
+    from traitlets.config.loader import PyFileConfigLoader
+    folder = course if (course / "nbgrader_config.py").is_file() else COURSE_DIR
+    return PyFileConfigLoader("nbgrader_config.py", str(folder)).load_config()
+
+
+def late_plugin(course: Path = COURSE_DIR):
+    """nbgrader's late-submission plugin as the course's nbgrader_config.py configures it
+    (``AssignLatePenalties.plugin_class``, ``LateSubmissionPlugin.penalty_method``)."""
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    try:
+        config = course_config(course)
+    except Exception:  # noqa: BLE001 - no course config: nbgrader's defaults
+        from traitlets.config import Config
+        config = Config()
+    return AssignLatePenalties(config=config).plugin_class(config=config)
+
+
+def _copy_outputs(options: Options, records: list[dict], skip_feedback=frozenset()) -> None:
+    course = options.course
     for record in records:
-        src = record_dir(options, record["student"], record["assignment"])
+        student, assignment = record["student"], record["assignment"]
+        src = record_dir(options, student, assignment)
+        submitted = course / "submitted" / student / assignment
         for kind, name, suffix in (("autograded", "autograded.ipynb", ".ipynb"),
                                    ("feedback", "feedback.html", ".html")):
-            dest = course / kind / record["student"] / record["assignment"]
-            if (src / name).is_file():
-                dest.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src / name, dest / f"{record['assignment']}{suffix}")
-                # nbgrader's release_feedback reads these next to the feedback page.
-                submitted = course / "submitted" / record["student"] / record["assignment"]
-                for extra in ("timestamp.txt", "submission_secret.txt"):
-                    if (submitted / extra).is_file():
-                        shutil.copyfile(submitted / extra, dest / extra)
-    return {"records": records}
+            dest = course / kind / student / assignment
+            dest.mkdir(parents=True, exist_ok=True)
+            if (src / name).is_file() and not (
+                    kind == "feedback" and f"{student}/{assignment}" in skip_feedback):
+                # (skipped: rendered from the course gradebook by regenerate_feedback)
+                shutil.copyfile(src / name, dest / f"{assignment}{suffix}")
+            # nbgrader's release_feedback reads these next to the feedback page.
+            for extra in ("timestamp.txt", "submission_secret.txt"):
+                if (submitted / extra).is_file():
+                    shutil.copyfile(submitted / extra, dest / extra)
+            if kind == "autograded":  # nbgrader's generate_feedback copies them to feedback/
+                _stand_in_exchange_files(dest, record)
 
 
-def _manual_grades(gb) -> dict[tuple[str, str, str], tuple]:
-    """Manual scores an instructor gave to written answers (formgrader), to carry over."""
-    from nbgrader.api import Grade, GradeCell, SolutionCell
+def _stand_in_exchange_files(dest: Path, record: dict) -> None:
+    """A submission that did not come through nbgrader's exchange (an LMS download, copied
+    folders) has no timestamp.txt or submission_secret.txt, and ``nbgrader release_feedback``
+    stops on the first such page. Stand-ins let it release the rest: the timestamp of the record
+    (else "unknown"), and a random secret kept from run to run. The exchange then holds the page
+    under a name no student can fetch; such students get their page from feedback/ directly."""
+    import uuid
 
-    kept = {}
-    solution_names = {c.name for c in gb.db.query(SolutionCell).all()}
-    for grade in gb.db.query(Grade).join(GradeCell).all():
-        if grade.name in solution_names and grade.manual_score is not None:
-            notebook = grade.notebook
-            kept[(notebook.student.id, notebook.assignment.name, grade.name)] = (
-                grade.manual_score, grade.extra_credit)
-    return kept
+    autograded = dest.parent.parent.parent / "autograded" / dest.parent.name / dest.name
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if dest != autograded and not (dest / name).is_file() and (autograded / name).is_file():
+            shutil.copyfile(autograded / name, dest / name)
+    if not (dest / "timestamp.txt").is_file():
+        (dest / "timestamp.txt").write_text(record.get("timestamp") or "unknown",
+                                            encoding="utf-8")
+    if not (dest / "submission_secret.txt").is_file():
+        (dest / "submission_secret.txt").write_text(uuid.uuid4().hex, encoding="utf-8")
 
 
-def export(options: Options) -> Path:
-    """nbgrader's own CSV export of the course gradebook to ``<course>/grades.csv``."""
+def forget_records(options: Options, students: list[str] | None,
+                   assignments: list[str] | None) -> None:
+    """``--fresh``: forget the records (and attempts) of exactly what the run names."""
+    for kind in ("records", "attempts"):
+        root = options.work / kind
+        if not root.is_dir():
+            continue
+        for student_dir in root.iterdir():
+            if students and student_dir.name not in students:
+                continue
+            if kind == "records":
+                targets = [p for p in student_dir.iterdir()
+                           if not assignments or p.name in assignments]
+            else:
+                targets = [p for p in student_dir.glob("*.json")
+                           if not assignments or p.stem in assignments]
+            for target in targets:
+                if target.is_dir():
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    target.unlink(missing_ok=True)
+
+
+def _blank_pending(path: Path, pending: set[tuple[str, str]]) -> None:
+    if not pending:
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if (row["student_id"], row["assignment"]) in pending:
+            row["raw_score"] = row["score"] = ""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _csv_keys(path: Path) -> set[tuple[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return {(row["student_id"], row["assignment"]) for row in csv.DictReader(handle)
+                    if row.get("timestamp") or row.get("raw_score") not in (None, "", "0.0")}
+    except (OSError, KeyError, csv.Error):
+        return set()
+
+
+def export(options: Options, allow_missing: bool = False,
+           pending: list[tuple[str, str, str]] = ()) -> Path:
+    """nbgrader's own CSV export of the course gradebook to ``<course>/grades.csv``; refused
+    (the old file kept) if it would drop a submission the old file had. A submission with an
+    answer waiting for a hand grade (``pending``) gets a blank ``raw_score`` and ``score``
+    (nbgrader writes its partial sum, which reads like a grade)."""
     course = options.course
-    target = course / "grades.csv"
+    final = course / "grades.csv"
+    target = options.work / "grades.csv.new"
     command = [sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.root={course}",
                f"--CourseDirectory.course_id={COURSE_ID}",
                f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
@@ -247,7 +599,15 @@ def export(options: Options) -> Path:
                             cwd=options.work)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader export failed:\n{result.stdout}\n{result.stderr}")
-    return target
+    _blank_pending(target, {(student, assignment) for student, assignment, _ in pending})
+    lost = sorted(_csv_keys(final) - _csv_keys(target))
+    if lost and not allow_missing:
+        target.unlink(missing_ok=True)
+        names = ", ".join(f"{s}/{a}" for s, a in lost[:10])
+        raise Refused(f"grades.csv would lose {len(lost)} submission(s) it had ({names}); "
+                      "grades.csv kept as it was (--allow-missing to drop them)")
+    target.replace(final)
+    return final
 
 
 def write_flags(options: Options, records: list[dict]) -> Path:
@@ -262,7 +622,8 @@ def write_flags(options: Options, records: list[dict]) -> Path:
     return target
 
 
-def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Path]) -> str:
+def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Path],
+            merged: dict | None = None) -> str:
     students = sorted({r["student"] for r in records})
     flagged = [r for r in records if r.get("flags")]
     lines = [f"Graded {len(records)} submissions of {len(students)} students "
@@ -277,6 +638,27 @@ def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Pa
             text = "; ".join(p.replace("\n", " ") for p in parts)
             lines.append(f"  {r['student']}/{r['assignment']}: {text[:400]}")
     lines.append(f"Flagged submissions: {len(flagged)} (see flags.csv).")
+    merged = merged or {}
+    if merged.get("hand"):
+        lines.append(f"Hand grades and comments kept: {len(merged['hand'])} submissions.")
+    if merged.get("review"):
+        lines.append(f"Resubmitted since they were graded by hand, marked for review "
+                     f"({len(merged['review'])}): " + ", ".join(
+                         f"{s}/{a} {g}" for s, a, g in merged["review"][:10]))
+    pending = merged.get("pending", [])
+    lines.append(f"Answers waiting for a hand grade: {len(pending)}"
+                 + (" (make formgrader; their score is left blank in grades.csv and "
+                    "grades-wide.csv)." if pending else "."))
+    if merged.get("feedback_regenerated"):
+        lines.append(f"Feedback pages rendered again with hand grades, comments or late "
+                     f"penalties: {merged['feedback_regenerated']}.")
+    if merged.get("feedback_failed"):
+        lines.append("Feedback pages that could not be rendered (see above): " + ", ".join(
+            f"{s}/{a}" for s, a in merged["feedback_failed"]))
+    if merged.get("lost"):
+        lines.append(f"Dropped from the gradebook (--allow-missing): {len(merged['lost'])}.")
+    if merged.get("backup"):
+        lines.append(f"Backup of the previous gradebook: {merged['backup']}")
     lines += [f"Wrote {path}" for path in paths]
     return "\n".join(lines)
 
@@ -356,7 +738,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--students", nargs="+", help="only these students")
     parser.add_argument("--assignments", nargs="+", help="only these assignments")
     parser.add_argument("--fresh", action="store_true",
-                        help="forget earlier records: regrade everything")
+                        help="forget earlier records of what this run grades (all, or only "
+                             "--students/--assignments): regrade it; hand grades are kept")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="let the gradebook and grades.csv drop submissions that are no "
+                             "longer under submitted/ (refused otherwise; a backup is kept)")
     parser.add_argument("--cell-timeout", type=int, default=None,
                         help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
     parser.add_argument("--memory", default="2GiB", help="memory of one grading kernel")
@@ -448,11 +834,10 @@ def main(argv: list[str] | None = None) -> int:
     options = make_options(args)
     assignments = args.assignments or course_assignments()
     started = time.perf_counter()
-    if args.fresh:
-        for kind in ("records", "attempts"):
-            shutil.rmtree(options.work / kind, ignore_errors=True)
     ensure_template(options)
     pairs = list_submissions(options.course, assignments, args.students)
+    if args.fresh:
+        forget_records(options, args.students, args.assignments)
 
     if args.shard:
         index, count = (int(x) for x in args.shard.split("/"))
@@ -481,14 +866,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Grading stopped, nothing was scored: {exc}", file=sys.stderr)
             return 2
     # The course gradebook always holds the whole class, whatever this run graded.
-    result = merge(options, list_submissions(options.course, course_assignments()))
-    records = result["records"]
-    paths = [options.course / "gradebook.db"]
-    paths.append(export(options))
+    try:
+        result = merge(options, list_submissions(options.course, course_assignments()),
+                       allow_missing=args.allow_missing)
+        records = result["records"]
+        paths = [options.course / "gradebook.db"]
+        paths.append(export(options, allow_missing=args.allow_missing,
+                            pending=result["pending"]))
+        paths.append(export_wide(options.course / "gradebook.db",
+                                 options.course / WIDE_NAME, COURSE_ID))
+    except Refused as exc:
+        print(f"REFUSED, nothing written: {exc}", file=sys.stderr)
+        return 3
     paths.append(write_flags(options, records))
     mistakes_csv, mistake_rows = mistakes.write_mistakes(options.course, records)
     paths += [mistakes_csv, options.course / "feedback"]
-    print(summary(records, graded_now, time.perf_counter() - started, paths))
+    print(summary(records, graded_now, time.perf_counter() - started, paths, result))
     print("\n".join(mistakes.summary_lines(mistake_rows)))
     ungraded = [pair for pair in pairs if load_record(options, *pair) is None]
     if ungraded:

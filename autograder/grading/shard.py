@@ -36,7 +36,6 @@ from pathlib import Path
 from autograder.grading import sandbox
 from autograder.grading.kernels import GRADER_BROKEN, GraderBroken, Sandboxes
 from autograder.grading.submission import (
-    feedback_exporter_class,
     feedback_notebook,
     meta,
     prepare,
@@ -289,6 +288,9 @@ class Shard:
         html = self.root / "feedback" / student / assignment / f"{assignment}.html"
         if html.is_file():
             shutil.copyfile(html, out / "feedback.html")
+        # What the student may read: nbgrader's generate_feedback on the course renders it again
+        # with the hand grades (autograder.grading.feedback.StudentView).
+        shutil.copyfile(fb_dir / notebook_file, out / "feedback.ipynb")
         score = sum(g["score"] for g in grades)
         max_score = sum(g["max_score"] for g in grades)
         record = {
@@ -296,6 +298,7 @@ class Shard:
             "timestamp": timestamp, "graded_file": prepared.source_name,
             "score": score, "max_score": max_score, "grades": grades,
             "verdicts": verdicts, "notes": notes, "flags": flags,
+            "unreadable": prepared.unreadable,
             "nbgrader_warnings": nbgrader_warnings,
             "seconds": round(time.perf_counter() - started, 3),
             "kernel_seconds": round(kernel_seconds, 3),
@@ -339,7 +342,10 @@ def nbgrader_api(root: Path, options: Options, sandboxes: Sandboxes, autograded:
     if transport:
         config.KernelManager.transport = transport["transport"]
         config.KernelManager.ip = transport["ip"]
-    config.GenerateFeedback.exporter_class = feedback_exporter_class()
+    # The page self-contained (figures inlined, lines wrapped); the notebook is already the
+    # student's view (feedback_notebook), so nbgrader's own preprocessors suffice here.
+    from autograder.grading.feedback import FeedbackPage
+    config.GenerateFeedback.exporter_class = FeedbackPage
     config.LimitOutput.max_lines = 200
     config.LimitOutput.max_traceback = 50
     coursedir = CourseDirectory(config=config)
@@ -409,7 +415,8 @@ def child_hide(options: Options) -> list[str]:
     if course == COURSE_DIR.resolve():
         paths += [course / name for name in ("submitted", "autograded", "feedback", "release",
                                              "source", "gradebook.db", "gradebook.db.bak",
-                                             "grades.csv", "flags.csv")]
+                                             "gradebook-backups", "grades.csv",
+                                             "grades-wide.csv", "flags.csv", "rubrics")]
     else:
         paths.append(course)
     out: list[str] = []

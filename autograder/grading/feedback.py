@@ -1,0 +1,200 @@
+"""The student's feedback page, whichever path makes it: ``make grade`` or nbgrader's own
+``generate_feedback`` (CLI, or formgrader's "Generate Feedback" button).
+
+Both run nbgrader's ``GenerateFeedback`` with the preprocessors and the exporter that
+``autograder/nbgrader_config.py`` names:
+
+- :class:`StudentView` (before nbgrader's ``GetGrades``) puts the notebook the student is to read
+  in place of the autograded one: the notebook ``make grade`` recorded for the submission
+  (hidden tests stripped, each test cell's output the trusted verdict, no other output of the
+  grading kernel). Without such a record (a notebook autograded by plain nbgrader), it strips
+  hidden tests and every output of the test cells, and keeps of an error only its one-line
+  message, never a traceback. A submission that could not be read says so, and why.
+- ``GetGrades`` then reads scores and comments from the course gradebook, so hand grades and
+  comments appear on the page.
+- :class:`FeedbackPage` (the exporter) makes the page self-contained: figures inlined as data
+  URIs, long lines wrapped, and a plain note when the maths cannot be typeset (MathJax comes from
+  a CDN; offline, the formulas stay as readable LaTeX source).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import re
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+from autograder import REPO_DIR
+from autograder.grading.submission import (
+    feedback_exporter_class,
+    feedback_notebook,
+    meta,
+    strip_hidden_tests,
+    text,
+)
+
+FIGURES_DIR = REPO_DIR / "notebooks" / "figures"
+UNREADABLE_TITLE = "Your notebook could not be read"
+
+
+def record_for(course_root: Path, student: str, assignment: str) -> Path:
+    return Path(course_root) / ".grading" / "records" / student / assignment
+
+
+def _test_points(nb: dict) -> dict[str, str]:
+    solutions = {meta(c).get("grade_id") for c in nb["cells"] if meta(c).get("solution")}
+    tests = {}
+    for cell in nb["cells"]:
+        grade_id = meta(cell).get("grade_id", "")
+        if meta(cell).get("grade") and not meta(cell).get("solution") and grade_id:
+            function = grade_id[5:] if grade_id.startswith("test_") else grade_id
+            tests[grade_id] = function if function in solutions else grade_id
+    return tests
+
+
+def student_notebook(nb: dict, record: dict | None, recorded: dict | None) -> dict:
+    """What the student reads, from the autograded ``nb`` and what ``make grade`` recorded."""
+    if recorded is not None:
+        out = recorded
+    elif record is not None:
+        out = feedback_notebook(nb, record.get("verdicts") or {}, _test_points(nb))
+    else:
+        out = json.loads(json.dumps(nb))
+        tests = _test_points(out)
+        for cell in out["cells"]:
+            if cell.get("cell_type") != "code":
+                continue
+            if meta(cell).get("grade_id") in tests:
+                cell["source"] = strip_hidden_tests(text(cell))
+                cell["outputs"] = []
+                continue
+            outputs = []
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output = {"output_type": "stream", "name": "stderr",
+                              "text": f"{output.get('ename', 'Error')}: "
+                                      f"{str(output.get('evalue', ''))[:500]}\n"}
+                outputs.append(output)
+            cell["outputs"] = outputs
+    unreadable = (record or {}).get("unreadable")
+    if unreadable:
+        out = json.loads(json.dumps(out))
+        message = (f"{UNREADABLE_TITLE}: {unreadable}. Nothing in it could be graded, so every "
+                   "function scores 0. Open the file in JupyterLab, save it again (or start "
+                   "from the released notebook) and hand it in again.")
+        for cell in out["cells"]:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["evalue"] = f"not graded: {unreadable}"
+                    output["traceback"] = [f"Not graded: {UNREADABLE_TITLE.lower()} "
+                                           f"({unreadable})"]
+        out["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
+                                "source": f"**{message}**"})
+    return out
+
+
+def _joined(nb: dict) -> dict:
+    """Sources and output texts as single strings (nbformat on disk may split them)."""
+    for cell in nb.get("cells", []):
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        for output in cell.get("outputs", []):
+            if isinstance(output.get("text"), list):
+                output["text"] = "".join(output["text"])
+            for kind, value in (output.get("data") or {}).items():
+                if isinstance(value, list) and not kind.endswith("json"):
+                    output["data"][kind] = "".join(value)
+    return nb
+
+
+class StudentView(Preprocessor):
+    """Replace the autograded notebook with what the student may read (see the module)."""
+
+    # nbconvert runs a registered preprocessor class only when it is enabled.
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        info = resources.get("nbgrader", {})
+        student, assignment = info.get("student"), info.get("assignment")
+        root = self.config.CourseDirectory.get("root") if "CourseDirectory" in self.config \
+            else None
+        record, recorded = None, None
+        if root and student and assignment:
+            folder = record_for(Path(root), student, assignment)
+            try:
+                record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                record = None
+            try:
+                recorded = json.loads((folder / "feedback.ipynb").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                recorded = None
+        view = _joined(student_notebook(_joined(json.loads(json.dumps(nb))), record,
+                                        _joined(recorded) if recorded else None))
+        node = nbformat.from_dict(view)
+        node.metadata = nb.metadata
+        return node, resources
+
+
+PAGE_CSS = """
+<style>
+/* Long lines wrap instead of running off the page. */
+pre, .jp-OutputArea-output pre, .highlight pre { white-space: pre-wrap !important;
+  word-break: break-word; overflow-wrap: anywhere; }
+.jp-RenderedMarkdown img, .jp-RenderedHTMLCommon img { max-width: 100%; }
+#maths-offline { display: none; background: #fff3cd; border: 1px solid #e0c36a;
+  padding: 0.5em 1em; margin: 0.5em 0; font-family: sans-serif; }
+</style>
+"""
+
+MATHS_FALLBACK = """
+<div id="maths-offline">The formulas on this page are shown as LaTeX source: the maths
+typesetter (MathJax) could not be loaded, probably because this computer is offline.</div>
+<script>
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    if (typeof window.MathJax === "undefined" || !window.MathJax.Hub && !window.MathJax.typeset) {
+      var note = document.getElementById("maths-offline");
+      if (note) { note.style.display = "block"; }
+    }
+  }, 3000);
+});
+</script>
+"""
+
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")(?!data:|https?:)([^"]+)(")', re.IGNORECASE)
+
+
+def inline_figures(html: str, folders: list[Path]) -> str:
+    """Every ``<img src="relative/path">`` found in ``folders`` becomes a data URI."""
+    def replace(match: re.Match) -> str:
+        relative = match.group(2)
+        for folder in folders:
+            name = relative.removeprefix("figures/")
+            for candidate in (folder / relative, folder / name):
+                if candidate.is_file():
+                    kind = mimetypes.guess_type(candidate.name)[0] or "image/png"
+                    data = base64.b64encode(candidate.read_bytes()).decode("ascii")
+                    return f"{match.group(1)}data:{kind};base64,{data}{match.group(3)}"
+        return match.group(0)
+    return _IMG_SRC.sub(replace, html)
+
+
+def make_page(html: str) -> str:
+    html = inline_figures(html, [FIGURES_DIR])
+    html = html.replace("</head>", PAGE_CSS + "</head>", 1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + MATHS_FALLBACK, html, count=1)
+
+
+class FeedbackPage(feedback_exporter_class()):
+    """nbgrader's feedback HTML, made self-contained (see :func:`make_page`)."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        return make_page(output), resources
