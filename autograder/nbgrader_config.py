@@ -25,9 +25,10 @@ c.Execute.interrupt_on_timeout = True
 # stripped, the trusted verdicts as test outputs, no traceback of the grading kernel), then the
 # scores and comments of the gradebook (hand grades included), then a self-contained page
 # (figures inlined, long lines wrapped). See autograder/grading/feedback.py.
-from autograder.grading.feedback import FeedbackPage, StudentView  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from autograder.grading.feedback import FeedbackPage, StudentView  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [StudentView, GetGrades, CSSHTMLHeaderPreprocessor]
 c.GenerateFeedback.exporter_class = FeedbackPage
