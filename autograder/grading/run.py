@@ -38,6 +38,7 @@ from autograder.grading.shard import (
     Options,
     load_record,
     masters_digest,
+    read_submission_secret,
     record_dir,
     run_shard,
     template_dir,
@@ -212,11 +213,15 @@ def merge(options: Options, pairs: list[tuple[str, str]]) -> dict:
             if (src / name).is_file():
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src / name, dest / f"{record['assignment']}{suffix}")
-                # nbgrader's release_feedback reads these next to the feedback page.
+                # nbgrader's release_feedback reads these next to the feedback page: written
+                # by the grader from checked values, never copied (a link would be followed).
                 submitted = course / "submitted" / record["student"] / record["assignment"]
-                for extra in ("timestamp.txt", "submission_secret.txt"):
-                    if (submitted / extra).is_file():
-                        shutil.copyfile(submitted / extra, dest / extra)
+                for extra, value in (("timestamp.txt", record.get("timestamp")),
+                                     ("submission_secret.txt",
+                                      read_submission_secret(submitted))):
+                    (dest / extra).unlink(missing_ok=True)
+                    if value:
+                        (dest / extra).write_text(value, encoding="utf-8")
     return {"records": records}
 
 

@@ -249,13 +249,16 @@ def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> No
     work, lib = scratch / "work", scratch / "lib"
     work.mkdir()
     # The student's own folder, minus notebooks (the kernel gets the cells, not the files).
+    # Links are never followed (nor copied): only real files and folders.
     for item in here.iterdir():
-        if item.suffix == ".ipynb" or item.name.startswith("."):
+        if item.suffix == ".ipynb" or item.name.startswith(".") or item.is_symlink():
             continue
         if item.is_dir():
-            shutil.copytree(item, work / item.name, symlinks=False)
+            shutil.copytree(item, work / item.name, symlinks=True,
+                            ignore=lambda d, names: [n for n in names
+                                                     if os.path.islink(os.path.join(d, n))])
         elif item.is_file():
-            shutil.copyfile(item, work / item.name)
+            shutil.copyfile(item, work / item.name, follow_symlinks=False)
     shutil.copytree(config.lib_dir, lib)
     verdicts = Path(config.inputs_dir) / student / assignment / "verdicts.json"
     (lib / "verdicts.json").write_text(

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import sys
 import time
 import traceback
@@ -44,6 +45,7 @@ from autograder.grading.submission import (
     write_notebook,
 )
 from autograder.grading.verdicts import NotebookUnreadable, trusted_verdicts
+from autograder.localcheck.safefiles import Refused, link_in_chain, read_regular
 
 PIPELINE_VERSION = "1"
 COURSE_ID = "optim-course"
@@ -109,15 +111,49 @@ def test_cells(master: dict) -> dict[str, str]:
 
 
 def submission_digest(folder: Path, masters: str) -> str:
+    """A digest of the submission folder as it is on disk, links included *as links* (their
+    target's name, never its content), FIFOs and devices by kind only (never opened)."""
     digest = hashlib.sha256(masters.encode())
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
+    if link_in_chain(folder, 2) is not None:
+        digest.update(b"link\0" + os.fsencode(os.readlink(link_in_chain(folder, 2))))
+        return digest.hexdigest()
+    entries = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(root, d))]):
+            entries.append(Path(root) / name)
+    for path in sorted(entries):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"unreadable")
+        digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return b"unreadable"
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            return b"link\0" + os.fsencode(os.readlink(path))
+        except OSError:
+            return b"link"
+    if not stat.S_ISREG(info.st_mode):
+        return b"special\0" + str(stat.S_IFMT(info.st_mode)).encode()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return b"unreadable"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"special"
+        hasher = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            hasher.update(chunk)
+        return hasher.digest()
+    finally:
+        os.close(fd)
 
 
 def record_dir(options: Options, student: str, assignment: str) -> Path:
@@ -138,11 +174,29 @@ def record_is_current(options: Options, student: str, assignment: str, digest: s
 
 
 def read_timestamp(folder: Path) -> str | None:
-    path = folder / "timestamp.txt"
-    if path.is_file():
-        value = path.read_text(encoding="utf-8", errors="replace").strip()
-        return value or None
-    return None
+    """The submission's ``timestamp.txt`` (one line, printable), never through a link; None
+    when it is missing, a link, not a regular file or not a short text."""
+    return _small_text(folder / "timestamp.txt", 200)
+
+
+def read_submission_secret(folder: Path) -> str | None:
+    """nbgrader's ``submission_secret.txt`` of the submission when it is what nbgrader writes
+    (a regular file holding hex digits), else None; release_feedback needs it next to the
+    feedback page, and the grader writes it there itself."""
+    value = _small_text(folder / "submission_secret.txt", 1024)
+    return value if value and all(c in "0123456789abcdefABCDEF" for c in value) else None
+
+
+def _small_text(path: Path, limit: int) -> str | None:
+    if link_in_chain(path.parent, 2) is not None:
+        return None
+    try:
+        value = read_regular(path, limit).decode("utf-8", errors="replace").strip()
+    except Refused:
+        return None
+    if not value or "\n" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +319,7 @@ class Shard:
 
         # Feedback: hidden tests stripped, verdicts as the test outputs, nothing else from the
         # grading kernel.
-        fb_nb = feedback_notebook(prepared.notebook, verdicts, tests)
+        fb_nb = feedback_notebook(prepared.notebook, verdicts, tests, prepared.notes)
         fb_dir = self.root / "feedback_src" / student / assignment
         if fb_dir.exists():
             shutil.rmtree(fb_dir)

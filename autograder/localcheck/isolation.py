@@ -75,6 +75,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.localcheck.safefiles import MESSAGE_MAX_DEPTH, loads_bounded
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -393,7 +395,10 @@ def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
         if not line.strip():
             continue
         try:
-            msg = json.loads(line)
+            # Bounded: a value nested thousands deep is refused here, not a RecursionError
+            # in the judge.
+            msg = loads_bounded(line, max_bytes=limits.data_bytes, max_depth=MESSAGE_MAX_DEPTH,
+                                what="message")
         except ValueError:
             bad_lines += 1
             continue
