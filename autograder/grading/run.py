@@ -43,6 +43,7 @@ from autograder.grading.shard import (
     run_shard,
     template_dir,
 )
+from autograder.localcheck.safefiles import printable
 from autograder.publish.notebooks import nbgrader_env
 
 FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
@@ -261,8 +262,9 @@ def write_flags(options: Options, records: list[dict]) -> Path:
         writer.writerow(FLAGS_COLUMNS)
         for record in sorted(records, key=lambda r: (r["student"], r["assignment"])):
             for flag in record.get("flags", []):
-                writer.writerow([record["student"], record["assignment"], flag["function"],
-                                 flag["reason"]])
+                writer.writerow([printable(record["student"]), record["assignment"],
+                                 printable(flag["function"]),
+                                 printable(flag["reason"], keep_newlines=True)])
     return target
 
 
@@ -278,8 +280,8 @@ def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Pa
         for r in sorted(noted, key=lambda r: (r["student"], r["assignment"])):
             parts = list(r.get("notes", [])) + [f"FLAG {f['function']}: {f['reason']}"
                                                  for f in r.get("flags", [])]
-            text = "; ".join(p.replace("\n", " ") for p in parts)
-            lines.append(f"  {r['student']}/{r['assignment']}: {text[:400]}")
+            text = "; ".join(printable(p.replace("\n", " ")) for p in parts)
+            lines.append(f"  {printable(r['student'])}/{r['assignment']}: {text[:400]}")
     lines.append(f"Flagged submissions: {len(flagged)} (see flags.csv).")
     lines += [f"Wrote {path}" for path in paths]
     return "\n".join(lines)
@@ -494,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(records, graded_now, time.perf_counter() - started, paths))
     ungraded = [pair for pair in pairs if load_record(options, *pair) is None]
     if ungraded:
-        names = ", ".join(f"{s}/{a}" for s, a in ungraded[:10])
+        names = ", ".join(f"{printable(s)}/{a}" for s, a in ungraded[:10])
         more = f" and {len(ungraded) - 10} more" if len(ungraded) > 10 else ""
         print(f"NOT GRADED ({len(ungraded)}): {names}{more}. The shards' logs are in "
               f"{options.work / 'progress'}; run the same command again to grade them.",

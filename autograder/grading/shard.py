@@ -45,7 +45,7 @@ from autograder.grading.submission import (
     write_notebook,
 )
 from autograder.grading.verdicts import NotebookUnreadable, trusted_verdicts
-from autograder.localcheck.safefiles import Refused, link_in_chain, read_regular
+from autograder.localcheck.safefiles import Refused, link_in_chain, printable, read_regular
 
 PIPELINE_VERSION = "1"
 COURSE_ID = "optim-course"
@@ -309,8 +309,9 @@ class Shard:
             reason = next((line for line in reversed(error) if "Error" in line), None)
             notes.append("the grading kernel failed" + (f" ({reason.strip()[:200]})"
                                                         if reason else ""))
-            (self.root / "autograde-errors.log").open("a", encoding="utf-8").write(
-                f"{student}/{assignment}\n{result.get('log', '')}\n{result.get('error', '')}\n")
+            with (self.root / "autograde-errors.log").open("a", encoding="utf-8") as log:
+                log.write(printable(f"{student}/{assignment}\n{result.get('log', '')}\n"
+                                    f"{result.get('error', '')}\n", keep_newlines=True))
         self.sandboxes.clean_scratch()
 
         # Trusted scores into the shard gradebook.
@@ -498,7 +499,7 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
                 if attempts > 2:
                     _record_crash(options, student, assignment, digest, shard)
                 else:
-                    print(f"grading {student}/{assignment} (attempt {attempts})",
+                    print(f"grading {printable(student)}/{assignment} (attempt {attempts})",
                           file=sys.stderr, flush=True)
                     watchdog(options, released_notebook(options, assignment))
                     try:

@@ -1,0 +1,237 @@
+"""Hostile and broken submissions (issue 15), graded for real by ``python -m autograder grade``.
+
+One class of a dozen students, graded once (module fixture): honest students next to links to
+the master and to system files, a FIFO, a folder named like the notebook, a linked submission
+folder, malformed cells of several kinds, a notebook nested 100 000 deep, file names with
+terminal escape sequences and outputs aimed at the instructor's browser. Every test asserts
+that the honest functions and the other students keep their marks and that nothing outside the
+submission changed or leaked.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import NOTEBOOKS_DIR, REPO_DIR, SOURCE_DIR
+from autograder.publish.masters import master
+
+pytestmark = pytest.mark.slow
+
+PY = sys.executable
+ASSIGNMENT = "03_momentum"
+MASTER = SOURCE_DIR / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+ESCAPE_NAME = "\x1b[2J\x1b[31mowned\x07.ipynb"
+
+MALFORMED_EXTRAS = [
+    {"cell_type": "code", "metadata": None, "outputs": [], "execution_count": None,
+     "source": "x = 1"},
+    {"cell_type": "code", "metadata": ["not", "a", "dict"], "outputs": [],
+     "execution_count": None, "source": "x = 2"},
+    {"cell_type": "code", "metadata": {"nbgrader": None}, "outputs": [],
+     "execution_count": None, "source": "x = 3"},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": ["initialize_velocity"]}},
+     "outputs": [], "execution_count": None, "source": "x = 5"},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": {"a": 1}, "solution": True}},
+     "outputs": [], "execution_count": None, "source": "x = 6"},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": 7, "grade": True,
+                                                     "points": 100}},
+     "outputs": [], "execution_count": None, "source": ["x = ", 7, None]},
+    {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "no_such_cell"}},
+     "source": 12},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "test_initialize_velocity",
+                                                     "grade": True, "points": 4}},
+     "outputs": [], "execution_count": None, "source": "assert True"},
+    {"cell_type": ["code"], "metadata": {}, "source": "x = 8"},
+    "not a cell",
+]
+
+
+def honest() -> dict:
+    nb = json.loads((NOTEBOOKS_DIR / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8"))
+    solutions = master(ASSIGNMENT).solutions
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code":
+            cell["source"] = solutions[meta["grade_id"]]
+    return nb
+
+
+def folder_of(course: Path, student: str) -> Path:
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write_nb(folder: Path, nb, name: str = f"{ASSIGNMENT}.ipynb") -> None:
+    (folder / name).write_text(nb if isinstance(nb, str) else json.dumps(nb), encoding="utf-8")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_class(course: Path) -> None:
+    write_nb(folder_of(course, "alice"), honest())
+    (course / "submitted" / "alice" / ASSIGNMENT / "timestamp.txt").write_text(
+        "2026-01-05 10:00:00.000000 UTC", encoding="utf-8")
+    # The notebook is a link to the master (it scored full marks and showed the solutions).
+    os.symlink(MASTER, folder_of(course, "link_nb") / f"{ASSIGNMENT}.ipynb")
+    # An honest notebook, with timestamp.txt linked to the master and the secret to passwd.
+    folder = folder_of(course, "link_ts")
+    write_nb(folder, honest())
+    os.symlink(MASTER, folder / "timestamp.txt")
+    os.symlink("/etc/passwd", folder / "submission_secret.txt")
+    folder = folder_of(course, "passwd_ts")
+    write_nb(folder, honest())
+    os.symlink("/etc/passwd", folder / "timestamp.txt")
+    os.mkfifo(folder_of(course, "fifo") / f"{ASSIGNMENT}.ipynb")
+    folder = folder_of(course, "dirnb") / f"{ASSIGNMENT}.ipynb"
+    folder.mkdir()
+    write_nb(folder, honest(), "inner.ipynb")
+    # The whole assignment folder is a link to the master's folder.
+    (course / "submitted" / "linkdir").mkdir(parents=True)
+    os.symlink(SOURCE_DIR / ASSIGNMENT, course / "submitted" / "linkdir" / ASSIGNMENT)
+    nb = honest()
+    nb["cells"] = MALFORMED_EXTRAS[:4] + nb["cells"] + MALFORMED_EXTRAS[4:]
+    write_nb(folder_of(course, "malformed"), nb)
+    nb = honest()
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "initialize_velocity":
+            cell["metadata"]["nbgrader"]["grade_id"] = ["initialize_velocity"]
+    write_nb(folder_of(course, "malformed_sol"), nb)
+    depth = 100_000
+    write_nb(folder_of(course, "deep"),
+             '{"cells": [], "nbformat": 4, "x": ' + "[" * depth + "]" * depth + "}")
+    # A notebook's name with terminal escapes (the only notebook: it is graded).
+    write_nb(folder_of(course, "escape"), honest(), ESCAPE_NAME)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = tmp_path_factory.mktemp("hostile") / "course"
+    build_class(course)
+    protected = [MASTER, Path("/etc/passwd"), *sorted((SOURCE_DIR / ASSIGNMENT).iterdir())]
+    before = {p: digest(p) for p in protected if p.is_file()}
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
+    result = subprocess.run([PY, "-m", "autograder", "grade", "--course", str(course),
+                             "--assignments", ASSIGNMENT, "--quiet", "--jobs", "2"],
+                            capture_output=True, text=True, cwd=REPO_DIR, env=env, timeout=900)
+    after = {p: digest(p) for p in before}
+    return course, result, before, after
+
+
+def scores(course: Path) -> dict[str, float]:
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)
+                if row["assignment"] == ASSIGNMENT}
+
+
+def solution_lines() -> list[str]:
+    """Lines of the master's solutions that the released notebook does not contain."""
+    released = (NOTEBOOKS_DIR / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8")
+    lines = []
+    for source in master(ASSIGNMENT).solutions.values():
+        for line in source.splitlines():
+            line = line.strip()
+            if len(line) > 25 and json.dumps(line)[1:-1] not in released and "#" not in line:
+                lines.append(line)
+    assert lines
+    return lines
+
+
+def test_honest_students_keep_their_marks(graded):
+    course, result, before, after = graded
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert scores(course) == {
+        "alice": 10.0, "link_nb": 0.0, "link_ts": 10.0, "passwd_ts": 10.0, "fifo": 0.0,
+        "dirnb": 0.0, "linkdir": 0.0, "malformed": 10.0, "malformed_sol": 10.0, "deep": 0.0,
+        "escape": 10.0}
+    assert before == after  # the master and /etc/passwd untouched
+
+
+def visible_text(page: str) -> str:
+    """An HTML page's text, tags removed (syntax highlighting splits code into spans)."""
+    return html.unescape(re.sub(r"<[^>]*>", "", page))
+
+
+HOSTILE = ("link_nb", "link_ts", "passwd_ts", "fifo", "dirnb", "linkdir", "deep")
+
+
+def test_links_are_never_followed_and_say_so(graded):
+    course, result, _, _ = graded
+    secrets = solution_lines()
+    passwd = Path("/etc/passwd").read_text(encoding="utf-8").splitlines()[0]
+    for student_dir in (course / "feedback").iterdir():
+        folder = student_dir / ASSIGNMENT
+        names = {p.name for p in folder.iterdir()}
+        # Only files the grader made; none is a link.
+        assert names <= {f"{ASSIGNMENT}.html", "timestamp.txt", "submission_secret.txt"}, names
+        for path in folder.iterdir():
+            assert not path.is_symlink()
+            content = visible_text(path.read_text(encoding="utf-8", errors="replace"))
+            assert passwd not in content, (student_dir.name, path.name)
+            if student_dir.name in HOSTILE and student_dir.name not in ("link_ts",
+                                                                       "passwd_ts"):
+                for line in secrets:
+                    assert line not in content, (student_dir.name, path.name, line)
+    for path in (course / "autograded").rglob("*"):
+        if path.is_file():
+            content = path.read_text(encoding="utf-8", errors="replace")
+            assert passwd not in content
+            if path.relative_to(course / "autograded").parts[0] in ("link_nb", "linkdir"):
+                assert not any(line in content for line in secrets), path
+    # The check is not vacuous: an honest page shows the student's (= the master's) code.
+    alice = visible_text((course / "feedback" / "alice" / ASSIGNMENT /
+                          f"{ASSIGNMENT}.html").read_text(encoding="utf-8"))
+    assert any(line in alice for line in secrets)
+    assert (course / "feedback" / "alice" / ASSIGNMENT / "timestamp.txt").read_text() == \
+        "2026-01-05 10:00:00.000000 UTC"
+    for student in ("link_ts", "passwd_ts"):
+        assert not (course / "feedback" / student / ASSIGNMENT / "timestamp.txt").exists()
+        assert not (course / "feedback" / student / ASSIGNMENT /
+                    "submission_secret.txt").exists()
+    out = result.stdout
+    assert f"link_nb/{ASSIGNMENT}: {ASSIGNMENT}.ipynb is a symbolic link: not followed" in out
+    assert f"passwd_ts/{ASSIGNMENT}: timestamp.txt is a symbolic link: not followed" in out
+    assert f"fifo/{ASSIGNMENT}: {ASSIGNMENT}.ipynb is a named pipe (FIFO)" in out
+    assert f"dirnb/{ASSIGNMENT}: {ASSIGNMENT}.ipynb is a folder" in out
+    assert f"linkdir/{ASSIGNMENT}: the submission folder {ASSIGNMENT} is a symbolic link" in out
+    page = (course / "feedback" / "link_nb" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "is a symbolic link: not followed" in page.replace("\\", "")
+
+
+def test_malformed_cells_are_ignored_or_repaired_and_noted(graded):
+    course, result, _, _ = graded
+    out = result.stdout
+    line = next(x for x in out.splitlines() if x.startswith(f"  malformed/{ASSIGNMENT}:"))
+    assert "cell 1: its metadata is null, not an object: ignored" in line
+    assert "its grade_id is a list, not a name: ignored" in line
+    assert "cell test_initialize_velocity duplicated" in line or "duplicated" in out
+    fixed = next(x for x in out.splitlines() if x.startswith(f"  malformed_sol/{ASSIGNMENT}:"))
+    assert "repaired: graded as the cell initialize_velocity" in fixed
+    page = (course / "feedback" / "malformed" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "metadata is null" in page
+    assert f"deep/{ASSIGNMENT}: notebook nested too deeply" in out
+    # A forged test cell with 100 points changed nothing: the master's points count.
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["student_id"] == "malformed"]
+    assert float(rows[0]["max_score"]) == 10.0
+
+
+def test_escape_sequences_are_never_printed_raw(graded):
+    course, result, _, _ = graded
+    for text in (result.stdout, result.stderr,
+                 (course / "flags.csv").read_text(encoding="utf-8")):
+        assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b[2J\\x1b[31mowned\\x07.ipynb" in result.stdout
