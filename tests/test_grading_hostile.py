@@ -114,6 +114,33 @@ def build_class(course: Path) -> None:
              '{"cells": [], "nbformat": 4, "x": ' + "[" * depth + "]" * depth + "}")
     # A notebook's name with terminal escapes (the only notebook: it is graded).
     write_nb(folder_of(course, "escape"), honest(), ESCAPE_NAME)
+    # Outputs aimed at the instructor's browser (formgrader renders autograded/ notebooks).
+    nb = honest()
+    nb["cells"].append(code_cell(ACTIVE))
+    nb["cells"].append({"cell_type": "markdown", "metadata": {},
+                        "source": "look <img src=x onerror=alert(5)> <script>alert(6)</script>"})
+    write_nb(folder_of(course, "active"), nb)
+    # Cells that each sleep just under the cell timeout: the kernel's wall-time limit (set by
+    # the release, and by --submission-timeout here) ends them.
+    nb = honest()
+    nb["cells"] += [code_cell("import time\ntime.sleep(4)") for _ in range(30)]
+    write_nb(folder_of(course, "sleeper"), nb)
+
+
+ACTIVE = """from IPython.display import HTML, SVG, Javascript, display
+display(HTML("<script>alert(1)</script><b onmouseover=alert(2)>hi</b>"))
+display(Javascript("alert(3)"))
+display(SVG("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(4)</script></svg>"))
+display({"application/vnd.jupyter.widget-view+json": {"model_id": "x"},
+         "text/html": "<iframe src='https://example.com'></iframe>"}, raw=True)
+print("plain text stays")
+"""
+SUBMISSION_SECONDS = 45
+
+
+def code_cell(source: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": source}
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +152,8 @@ def graded(tmp_path_factory):
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
     result = subprocess.run([PY, "-m", "autograder", "grade", "--course", str(course),
-                             "--assignments", ASSIGNMENT, "--quiet", "--jobs", "2"],
+                             "--assignments", ASSIGNMENT, "--quiet", "--jobs", "2",
+                             "--submission-timeout", str(SUBMISSION_SECONDS)],
                             capture_output=True, text=True, cwd=REPO_DIR, env=env, timeout=900)
     after = {p: digest(p) for p in before}
     return course, result, before, after
@@ -156,7 +184,7 @@ def test_honest_students_keep_their_marks(graded):
     assert scores(course) == {
         "alice": 10.0, "link_nb": 0.0, "link_ts": 10.0, "passwd_ts": 10.0, "fifo": 0.0,
         "dirnb": 0.0, "linkdir": 0.0, "malformed": 10.0, "malformed_sol": 10.0, "deep": 0.0,
-        "escape": 10.0}
+        "escape": 10.0, "active": 10.0, "sleeper": 10.0}
     assert before == after  # the master and /etc/passwd untouched
 
 
@@ -214,10 +242,18 @@ def test_links_are_never_followed_and_say_so(graded):
 def test_malformed_cells_are_ignored_or_repaired_and_noted(graded):
     course, result, _, _ = graded
     out = result.stdout
-    line = next(x for x in out.splitlines() if x.startswith(f"  malformed/{ASSIGNMENT}:"))
-    assert "cell 1: its metadata is null, not an object: ignored" in line
-    assert "its grade_id is a list, not a name: ignored" in line
-    assert "cell test_initialize_velocity duplicated" in line or "duplicated" in out
+    assert f"  malformed/{ASSIGNMENT}: " in out
+    notes = json.loads((course / ".grading" / "records" / "malformed" / ASSIGNMENT /
+                        "record.json").read_text(encoding="utf-8"))["notes"]
+    for expected in ("cell 1: its metadata is null, not an object: ignored",
+                     "cell 2: its metadata is a list, not an object: ignored",
+                     "cell 4: its grade_id is a list, not a name: ignored",
+                     "its grade_id is an object, not a name: ignored",
+                     "its grade_id is a number, not a name: ignored",
+                     "grade_id 'no_such_cell' is no cell of this assignment",
+                     "cell test_initialize_velocity duplicated: the first copy is graded",
+                     "is not a notebook cell"):
+        assert any(expected in note for note in notes), (expected, notes)
     fixed = next(x for x in out.splitlines() if x.startswith(f"  malformed_sol/{ASSIGNMENT}:"))
     assert "repaired: graded as the cell initialize_velocity" in fixed
     page = (course / "feedback" / "malformed" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
@@ -235,3 +271,33 @@ def test_escape_sequences_are_never_printed_raw(graded):
                  (course / "flags.csv").read_text(encoding="utf-8")):
         assert "\x1b" not in text and "\x07" not in text
     assert "\\x1b[2J\\x1b[31mowned\\x07.ipynb" in result.stdout
+
+
+def test_active_outputs_are_neutralised_in_autograded_copies(graded):
+    course, result, _, _ = graded
+    path = course / "autograded" / "active" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    kinds = {k for o in outputs for k in o.get("data", {})}
+    assert kinds <= {"text/plain", "image/png", "image/jpeg", "image/gif"}, kinds
+    texts = json.dumps(outputs)
+    assert "plain text stays" in texts and "output removed by the grader" in texts
+    for needle in ("<script", "<iframe", "onmouseover", "alert(3)"):
+        assert needle not in texts
+    markdown = [c["source"] for c in nb["cells"] if c["cell_type"] == "markdown"
+                and "onerror" in c["source"]]
+    assert markdown and all("<img" not in m and "<script" not in m for m in markdown)
+    page = (course / "feedback" / "active" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert not re.search(r"<img[^>]*onerror", page) and "<script>alert" not in page
+
+
+def test_wall_time_per_submission_is_set_by_the_release(graded):
+    course, result, _, _ = graded
+    record = json.loads((course / ".grading" / "records" / "sleeper" / ASSIGNMENT /
+                         "record.json").read_text(encoding="utf-8"))
+    # 30 cells of 4 s would take 120 s; the kernel was stopped at the limit.
+    assert SUBMISSION_SECONDS <= record["kernel_seconds"] < SUBMISSION_SECONDS + 20, record
+    assert any("stopped after 45 s" in n for n in record["notes"]), record["notes"]
+    alice = json.loads((course / ".grading" / "records" / "alice" / ASSIGNMENT /
+                        "record.json").read_text(encoding="utf-8"))
+    assert not any("stopped" in n for n in alice["notes"])

@@ -365,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="forget earlier records: regrade everything")
     parser.add_argument("--cell-timeout", type=int, default=None,
                         help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
+    parser.add_argument("--submission-timeout", type=float, default=None, metavar="SECONDS",
+                        help="wall seconds the grading kernel may run per submission (default: "
+                             "60 + the cell timeout per code cell of the release)")
     parser.add_argument("--memory", default="2GiB", help="memory of one grading kernel")
     parser.add_argument("--cpu-seconds", type=int, default=300,
                         help="CPU seconds of one grading kernel (one notebook)")
@@ -395,7 +398,8 @@ def make_options(args) -> Options:
     return Options(course=course, work=work,
                    cell_timeout=args.cell_timeout or course_cell_timeout(), limits=limits,
                    user=user, namespaces=namespaces, hide=hide,
-                   run_experiments=args.run_experiments)
+                   run_experiments=args.run_experiments,
+                   submission_seconds=args.submission_timeout)
 
 
 def _options_args(args) -> list[str]:
@@ -403,6 +407,8 @@ def _options_args(args) -> list[str]:
            "--cpu-seconds", str(args.cpu_seconds), "--sandbox-user", args.sandbox_user]
     if args.cell_timeout:
         out += ["--cell-timeout", str(args.cell_timeout)]
+    if args.submission_timeout:
+        out += ["--submission-timeout", str(args.submission_timeout)]
     if args.no_sandbox:
         out.append("--no-sandbox")
     if args.run_experiments:

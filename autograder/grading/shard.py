@@ -28,6 +28,7 @@ import os
 import shutil
 import stat
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -40,6 +41,7 @@ from autograder.grading.submission import (
     feedback_exporter_class,
     feedback_notebook,
     meta,
+    neutralise,
     prepare,
     without_instructor_code,
     write_notebook,
@@ -65,6 +67,24 @@ class Options:
     namespaces: bool = False
     hide: list[str] = field(default_factory=list)
     run_experiments: bool = False  # also run the instructor's unchanged, ungraded code cells
+    submission_seconds: float | None = None  # kernel wall time per submission (None: default)
+
+
+def kernel_budget(options: Options, released: dict) -> float:
+    """Wall seconds the grading kernel may run for one submission.
+
+    Set by the *release*, never by the submission: a start-up allowance plus one cell timeout
+    per code cell the release runs (its graded and setup cells; all of them with
+    ``--run-experiments``), so cells a student adds cannot make the class wait longer.
+    ``--submission-timeout`` (``Options.submission_seconds``) overrides it. The kernel is
+    killed at the limit; scores are unaffected (they come from the out-of-process check), the
+    remaining cells show no output, and the submission's notes say so.
+    """
+    if options.submission_seconds:
+        return float(options.submission_seconds)
+    nb = released if options.run_experiments else without_instructor_code(released, released)[0]
+    cells = sum(1 for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    return 60.0 + options.cell_timeout * cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,7 +293,6 @@ class Shard:
         if not options.run_experiments:
             graded_nb, _ = without_instructor_code(prepared.notebook, released)
         write_notebook(graded_nb, target / notebook_file)
-        watchdog(options, graded_nb)  # now that the cells to run are known
         timestamp = read_timestamp(folder)
         if timestamp:
             (target / "timestamp.txt").write_text(timestamp, encoding="utf-8")
@@ -297,9 +316,25 @@ class Shard:
         (kernel_inputs / "verdicts.json").write_text(json.dumps(verdicts), encoding="utf-8")
 
         # Real nbgrader autograde in the sandboxed kernel.
+        budget = kernel_budget(options, released)
+        stopped = threading.Event()
+
+        def stop_kernel() -> None:
+            if self.sandboxes.kill_kernels():
+                stopped.set()
+
+        timer = threading.Timer(budget, stop_kernel)
+        timer.daemon = True
         kernel_started = time.perf_counter()
-        result = self.api.autograde(assignment, student, force=True, create=True)
+        timer.start()
+        try:
+            result = self.api.autograde(assignment, student, force=True, create=True)
+        finally:
+            timer.cancel()
         kernel_seconds = time.perf_counter() - kernel_started
+        if stopped.is_set():
+            notes.append(f"the grading kernel was stopped after {budget:g} s (the wall-time "
+                         "limit of one submission); the scores come from the check")
         # nbgrader's own warnings about this submission (e.g. "checksum has changed"): kept in
         # the record, so real tampering is not buried under noise.
         nbgrader_warnings = [line.strip() for line in (result.get("log") or "").splitlines()
@@ -340,7 +375,10 @@ class Shard:
         out.mkdir(parents=True)
         autograded = self.root / "autograded" / student / assignment / notebook_file
         if autograded.is_file():
-            shutil.copyfile(autograded, out / "autograded.ipynb")
+            # What formgrader shows the instructor: no script, HTML or SVG from the kernel.
+            shown, _ = neutralise(json.loads(autograded.read_text(encoding="utf-8")))
+            (out / "autograded.ipynb").write_text(json.dumps(shown, indent=1),
+                                                  encoding="utf-8")
         html = self.root / "feedback" / student / assignment / f"{assignment}.html"
         if html.is_file():
             shutil.copyfile(html, out / "feedback.html")
@@ -529,15 +567,18 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
 def watchdog(options: Options, notebook: dict) -> float:
     """(Re)arm the shard's watchdog for grading ``notebook``; returns its deadline in seconds.
 
-    Every cell is bounded by ``Execute.timeout`` and every check by its own limits, so only a
+    Every kernel is bounded by :func:`kernel_budget` and every check by its own limits, so only a
     fault of the grader itself (a lost kernel, a stuck socket) can reach the deadline. The
     watchdog then ends the shard (``faulthandler``: the stuck stack goes to the shard's log),
     the run starts it again, and a submission that stalls the grader twice is recorded as such,
     so the rest of the class is graded. ``OPTIM_GRADER_SUBMISSION_DEADLINE`` overrides it.
     """
     override = os.environ.get("OPTIM_GRADER_SUBMISSION_DEADLINE")
-    cells = sum(1 for c in notebook.get("cells", []) if c.get("cell_type") == "code")
-    seconds = float(override) if override else 120.0 + (options.cell_timeout + 15) * (cells + 4)
+    # The release's cells, not the submission's: the kernel's own limit (kernel_budget) ends
+    # a slow submission long before this.
+    seconds = float(override) if override else (
+        kernel_budget(options, notebook) + 120.0 + 15 * (
+            sum(1 for c in notebook.get("cells", []) if c.get("cell_type") == "code") + 4))
     faulthandler.dump_traceback_later(seconds, exit=True)
     return seconds
 

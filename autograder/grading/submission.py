@@ -36,6 +36,7 @@ from autograder.localcheck.safefiles import (
     describe,
     link_in_chain,
     loads_bounded,
+    printable,
     read_regular,
 )
 
@@ -366,7 +367,7 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
     ``test_points``: ``{test grade_id: function}``; ``notes``: what the grader found wrong
     with the submitted file (shown first, as plain text: it may quote file names).
     """
-    nb = copy.deepcopy(prepared)
+    nb, _ = neutralise(prepared)
     if notes:
         lines = "".join(f"- {markdown_text(note)}\n" for note in notes)
         nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
@@ -395,6 +396,47 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
     return nb
 
 
+#: Output types shown as they are in ``autograded/`` copies: inert text and raster images.
+#: Everything else a kernel can send (``text/html``, ``application/javascript``,
+#: ``image/svg+xml``, ``text/markdown``, widget and iframe types, ...) can run script in the
+#: browser of whoever opens the notebook (formgrader renders it for the instructor).
+INERT_MIMETYPES = ("text/plain", "image/png", "image/jpeg", "image/gif")
+ACTIVE_HTML = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|svg|math|link|meta|style|"
+                         r"form|base|img|video|audio|source|input|button|textarea|details)\b"
+                         r"|\bon[a-z]+\s*=|javascript:|data:text/html", re.IGNORECASE)
+
+
+def neutralise(nb: dict) -> tuple[dict, int]:
+    """``nb`` with no active content, and how many pieces were neutralised: outputs keep only
+    :data:`INERT_MIMETYPES` (a removed one leaves a plain-text note), and a Markdown cell that
+    holds active HTML (a script tag, an event handler, ``javascript:``) shows it as text."""
+    nb = copy.deepcopy(nb)
+    count = 0
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown" and ACTIVE_HTML.search(text(cell)):
+            cell["source"] = text(cell).replace("&", "&amp;").replace("<", "&lt;")
+            cell.pop("attachments", None)
+            count += 1
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = output.get("data")
+            if not isinstance(data, dict):
+                continue
+            removed = sorted(k for k in data if k not in INERT_MIMETYPES)
+            if not removed:
+                continue
+            count += 1
+            for key in removed:
+                data.pop(key)
+            if "text/plain" not in data:
+                data["text/plain"] = ("[output removed by the grader: "
+                                      f"{', '.join(printable(k) for k in removed)}]")
+            metadata = output.get("metadata")
+            if isinstance(metadata, dict):
+                for key in removed:
+                    metadata.pop(key, None)
+    return nb, count
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
@@ -402,8 +444,6 @@ def markdown_text(value: str) -> str:
     """``value`` as literal text inside Markdown: HTML escaped, control characters shown as
     escapes, Markdown's special characters backslashed (a file name cannot become markup)."""
     import html
-
-    from autograder.localcheck.safefiles import printable
 
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(printable(value), quote=False))
 
