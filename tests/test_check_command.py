@@ -447,3 +447,40 @@ def test_a_fifo_is_not_waited_for(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert "named pipe" in err and err.count("\n") == 1
+
+
+DAEMON = '''import numpy as np
+
+
+def initialize_velocity(parameters):
+    import os, time
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            while True:
+                with open({marker!r}, "a") as handle:
+                    handle.write("alive\\\\n")
+                time.sleep(0.1)
+        os._exit(0)
+    time.sleep(0.3)
+    return {{k.replace("W", "dW").replace("b", "db"): np.zeros_like(v)
+            for k, v in parameters.items()}}
+'''
+
+
+def test_a_double_forked_daemon_ends_with_the_check(tmp_path):
+    marker = tmp_path / "daemon-alive.txt"
+    nb = fill(student("03_momentum"), "03_momentum",
+              {"initialize_velocity": DAEMON.format(marker=str(marker))})
+    path = write(tmp_path, "03_momentum.ipynb", nb)
+    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path), "--json",
+                             *FAST], capture_output=True, text=True, cwd=REPO_DIR, timeout=120)
+    data = json.loads(result.stdout)  # exactly one JSON object
+    assert result.stdout.count("\n") == 1
+    assert data["functions"][0]["passed"] and data["functions"][1]["passed"], data
+    assert marker.exists()  # the daemon did start
+    import time
+
+    size = marker.stat().st_size
+    time.sleep(1.0)
+    assert marker.stat().st_size == size, "the daemon outlived the check"

@@ -54,7 +54,15 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
 )
 from autograder.checks.cases import KINDS
 from autograder.checks.judge import explain_exception
-from autograder.localcheck.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
+from autograder.localcheck.isolation import (
+    ChildResult,
+    Limits,
+    become_subreaper,
+    default_jobs,
+    kill_all,
+    run_many,
+    sweep_orphans,
+)
 from autograder.localcheck.safefiles import NOTEBOOK_MAX_DEPTH, Refused, loads_bounded, read_regular
 from autograder.publish.masters import Master, assignments, cell_source, master, nbgrader_meta
 
@@ -505,6 +513,13 @@ def collect_paths(args_paths: list[str]) -> tuple[list[Path], list[str], list[st
     return paths, shown, errors
 
 
+def _is_the_command() -> bool:
+    """True in the process of ``python -m autograder check`` itself (whose children are all
+    check children), not when :func:`main` is called from other code (a test runner)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) in ("autograder.__main__", "autograder.localcheck.command")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m autograder check",
@@ -533,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"autograder check: bad limit setting ({exc})", file=sys.stderr)
         return 2
+    if _is_the_command():
+        become_subreaper()  # every descendant of a child ends with the check (isolation.py)
     paths, shown, errors = collect_paths(args.paths)
     for e in errors:
         print(e, file=sys.stderr)
@@ -544,8 +561,10 @@ def main(argv: list[str] | None = None) -> int:
             graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
     except KeyboardInterrupt:
         kill_all()
+        sweep_orphans()
         print("autograder check: interrupted", file=sys.stderr)
         return 130
+    sweep_orphans()
     results = []
     for _shown, r in graded:
         if isinstance(r, NotGradable):
