@@ -125,7 +125,75 @@ def build_class(course: Path) -> None:
     nb = honest()
     nb["cells"] += [code_cell("import time\ntime.sleep(4)") for _ in range(30)]
     write_nb(folder_of(course, "sleeper"), nb)
+    # Another world-readable copy of the course elsewhere on disk: the check's child (which
+    # scores) and the kernel must not see it.
+    nb = honest()
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "initialize_velocity":
+            cell["source"] = COPYCAT.format(path=str(OTHER_COPY / "03_momentum.ipynb"))
+    nb["cells"].append(code_cell(f"import os\nprint('other copy', os.path.exists({str(OTHER_COPY)!r}))"))
+    write_nb(folder_of(course, "copycat"), nb)
+    # Walls of the sandbox: IPC objects, inherited descriptors, a disk fill.
+    for student, source in (("ipc", IPC), ("fdspy", FDSPY), ("diskfill", DISKFILL)):
+        nb = honest()
+        nb["cells"].append(code_cell(source))
+        write_nb(folder_of(course, student), nb)
 
+
+OTHER_COPY = Path(f"/srv/hostile-course-copy-{os.getpid()}")
+COPYCAT = """import json
+import numpy as np
+
+
+def initialize_velocity(parameters):
+    nb = json.load(open({path!r}))
+    source = next("".join(c["source"]) for c in nb["cells"]
+                  if c["metadata"].get("nbgrader", {{}}).get("grade_id") == "initialize_velocity")
+    namespace = {{"np": np}}
+    exec(source, namespace)
+    return namespace["initialize_velocity"](parameters)
+"""
+IPC_KEY = 0x0F15
+IPC = f"""import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print("msgget", libc.msgget({IPC_KEY}, 0o1666))
+print("shmget", libc.shmget({IPC_KEY + 1}, 4096, 0o1666))
+open("/dev/shm/hostile-shm", "w").write("x")
+"""
+FDSPY = """import os
+os.write(2, b"HOSTILE-IN-THE-GRADER-LOG\\n")
+seen = []
+for fd in range(3, 1024):
+    try:
+        os.fstat(fd)
+        seen.append((fd, os.readlink(f"/proc/self/fd/{fd}")))
+    except OSError:
+        pass
+print("inherited", seen)
+try:
+    print("stderr holds", open("/proc/self/fd/2").read()[:2000])
+except OSError as exc:
+    print("stderr unreadable", type(exc).__name__)
+for path in ("/run/lock", "/var/lock", "/root", "/home"):
+    try:
+        open(os.path.join(path, "hostile-was-here"), "w").write("x")
+        print("wrote", path)
+    except OSError as exc:
+        print("cannot write", path, type(exc).__name__)
+"""
+DISKFILL = """import os
+total = 0
+for i in range(16):
+    try:
+        with open(f"fill-{i}.bin", "wb") as handle:
+            for _ in range(64):
+                handle.write(b"\\0" * (1 << 20))
+                total += 1
+    except OSError as exc:
+        print("stopped", type(exc).__name__, exc.errno)
+        break
+print("wrote MiB", total)
+"""
 
 ACTIVE = """from IPython.display import HTML, SVG, Javascript, display
 display(HTML("<script>alert(1)</script><b onmouseover=alert(2)>hi</b>"))
@@ -147,8 +215,15 @@ def code_cell(source: str) -> dict:
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("hostile") / "course"
     build_class(course)
+    OTHER_COPY.mkdir(parents=True)
+    import shutil
+
+    shutil.copyfile(MASTER, OTHER_COPY / MASTER.name)
+    os.chmod(OTHER_COPY, 0o755)
+    os.chmod(OTHER_COPY / MASTER.name, 0o644)
     protected = [MASTER, Path("/etc/passwd"), *sorted((SOURCE_DIR / ASSIGNMENT).iterdir())]
     before = {p: digest(p) for p in protected if p.is_file()}
+    ipc_before = sysv_keys()
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
     result = subprocess.run([PY, "-m", "autograder", "grade", "--course", str(course),
@@ -156,7 +231,23 @@ def graded(tmp_path_factory):
                              "--submission-timeout", str(SUBMISSION_SECONDS)],
                             capture_output=True, text=True, cwd=REPO_DIR, env=env, timeout=900)
     after = {p: digest(p) for p in before}
-    return course, result, before, after
+    shutil.rmtree(OTHER_COPY)
+    leaked_ipc = sysv_keys() - ipc_before
+    for path in ("/run/lock/hostile-was-here", "/var/lock/hostile-was-here",
+                 "/dev/shm/hostile-shm"):
+        if os.path.lexists(path):
+            leaked_ipc.add(path)
+            os.unlink(path)
+    return course, result, before, after, leaked_ipc
+
+
+def sysv_keys() -> set:
+    """The keys of the host's System V message queues and shared-memory segments."""
+    keys = set()
+    for name in ("msg", "shm"):
+        with open(f"/proc/sysvipc/{name}", encoding="ascii") as handle:
+            keys |= {(name, int(line.split()[0])) for line in list(handle)[1:]}
+    return keys
 
 
 def scores(course: Path) -> dict[str, float]:
@@ -179,12 +270,13 @@ def solution_lines() -> list[str]:
 
 
 def test_honest_students_keep_their_marks(graded):
-    course, result, before, after = graded
+    course, result, before, after, _ = graded
     assert result.returncode == 0, result.stdout + result.stderr
     assert scores(course) == {
         "alice": 10.0, "link_nb": 0.0, "link_ts": 10.0, "passwd_ts": 10.0, "fifo": 0.0,
         "dirnb": 0.0, "linkdir": 0.0, "malformed": 10.0, "malformed_sol": 10.0, "deep": 0.0,
-        "escape": 10.0, "active": 10.0, "sleeper": 10.0}
+        "escape": 10.0, "active": 10.0, "sleeper": 10.0, "ipc": 10.0, "fdspy": 10.0,
+        "diskfill": 10.0, "copycat": 6.0}
     assert before == after  # the master and /etc/passwd untouched
 
 
@@ -197,7 +289,7 @@ HOSTILE = ("link_nb", "link_ts", "passwd_ts", "fifo", "dirnb", "linkdir", "deep"
 
 
 def test_links_are_never_followed_and_say_so(graded):
-    course, result, _, _ = graded
+    course, result, _, _, _ = graded
     secrets = solution_lines()
     passwd = Path("/etc/passwd").read_text(encoding="utf-8").splitlines()[0]
     for student_dir in (course / "feedback").iterdir():
@@ -240,7 +332,7 @@ def test_links_are_never_followed_and_say_so(graded):
 
 
 def test_malformed_cells_are_ignored_or_repaired_and_noted(graded):
-    course, result, _, _ = graded
+    course, result, _, _, _ = graded
     out = result.stdout
     assert f"  malformed/{ASSIGNMENT}: " in out
     notes = json.loads((course / ".grading" / "records" / "malformed" / ASSIGNMENT /
@@ -266,7 +358,7 @@ def test_malformed_cells_are_ignored_or_repaired_and_noted(graded):
 
 
 def test_escape_sequences_are_never_printed_raw(graded):
-    course, result, _, _ = graded
+    course, result, _, _, _ = graded
     for text in (result.stdout, result.stderr,
                  (course / "flags.csv").read_text(encoding="utf-8")):
         assert "\x1b" not in text and "\x07" not in text
@@ -274,7 +366,7 @@ def test_escape_sequences_are_never_printed_raw(graded):
 
 
 def test_active_outputs_are_neutralised_in_autograded_copies(graded):
-    course, result, _, _ = graded
+    course, result, _, _, _ = graded
     path = course / "autograded" / "active" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     nb = json.loads(path.read_text(encoding="utf-8"))
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
@@ -292,7 +384,7 @@ def test_active_outputs_are_neutralised_in_autograded_copies(graded):
 
 
 def test_wall_time_per_submission_is_set_by_the_release(graded):
-    course, result, _, _ = graded
+    course, result, _, _, _ = graded
     record = json.loads((course / ".grading" / "records" / "sleeper" / ASSIGNMENT /
                          "record.json").read_text(encoding="utf-8"))
     # 30 cells of 4 s would take 120 s; the kernel was stopped at the limit.
@@ -301,3 +393,38 @@ def test_wall_time_per_submission_is_set_by_the_release(graded):
     alice = json.loads((course / ".grading" / "records" / "alice" / ASSIGNMENT /
                         "record.json").read_text(encoding="utf-8"))
     assert not any("stopped" in n for n in alice["notes"])
+
+
+def outputs_of(course: Path, student: str) -> str:
+    path = course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c["outputs"] if o.get("output_type") == "stream")
+
+
+def test_kernels_keep_ipc_descriptors_and_disk_to_themselves(graded):
+    course, result, _, _, leaked = graded
+    assert not leaked, leaked  # no System V object, /dev/shm or /run/lock file on the host
+    ipc = outputs_of(course, "ipc")
+    assert "msgget" in ipc and "shmget" in ipc  # the cell ran (inside its own IPC namespace)
+    spy = outputs_of(course, "fdspy")
+    assert "inherited []" in spy, spy
+    assert "grading alice" not in spy and "grading " not in spy
+    logs = "".join(p.read_text(encoding="utf-8", errors="replace")
+                   for p in (course / ".grading").rglob("*") if p.is_file()
+                   and p.suffix in (".err", ".log", ".out"))
+    assert "HOSTILE-IN-THE-GRADER-LOG" not in logs
+    fill = outputs_of(course, "diskfill")
+    written = int(fill.split("wrote MiB")[1].split()[0])
+    assert "stopped" in fill and written <= 256, fill  # the private tmpfs's size
+
+
+def test_another_copy_of_the_course_is_invisible(graded):
+    """A world-readable copy of the master elsewhere on disk let the check's child run the
+    master's solution (full marks); in the allow-list root it does not exist."""
+    course, result, _, _, _ = graded
+    assert scores(course)["copycat"] == 6.0  # initialize_velocity: 0 of 4; the other: 6
+    record = json.loads((course / ".grading" / "records" / "copycat" / ASSIGNMENT /
+                         "record.json").read_text(encoding="utf-8"))
+    assert "FileNotFoundError" in record["verdicts"]["initialize_velocity"]["feedback"]
+    assert "other copy False" in outputs_of(course, "copycat")

@@ -344,9 +344,17 @@ class Shard:
             reason = next((line for line in reversed(error) if "Error" in line), None)
             notes.append("the grading kernel failed" + (f" ({reason.strip()[:200]})"
                                                         if reason else ""))
+            kernel_stderr = ""
+            for path in sorted(self.sandboxes.scratch.glob("kernel-*/kernel-stderr.log")):
+                try:
+                    kernel_stderr += read_regular(path, 1 << 20)[-20000:].decode(
+                        "utf-8", "replace")
+                except Refused:
+                    pass
             with (self.root / "autograde-errors.log").open("a", encoding="utf-8") as log:
                 log.write(printable(f"{student}/{assignment}\n{result.get('log', '')}\n"
-                                    f"{result.get('error', '')}\n", keep_newlines=True))
+                                    f"{result.get('error', '')}\n"
+                                    f"kernel stderr:\n{kernel_stderr}\n", keep_newlines=True))
         self.sandboxes.clean_scratch()
 
         # Trusted scores into the shard gradebook.
