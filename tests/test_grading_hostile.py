@@ -131,7 +131,8 @@ def build_class(course: Path) -> None:
     for cell in nb["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "initialize_velocity":
             cell["source"] = COPYCAT.format(path=str(OTHER_COPY / "03_momentum.ipynb"))
-    nb["cells"].append(code_cell(f"import os\nprint('other copy', os.path.exists({str(OTHER_COPY)!r}))"))
+    nb["cells"].append(code_cell(
+        f"import os\nprint('other copy', os.path.exists({str(OTHER_COPY)!r}))"))
     write_nb(folder_of(course, "copycat"), nb)
     # Walls of the sandbox: IPC objects, inherited descriptors, a disk fill.
     for student, source in (("ipc", IPC), ("fdspy", FDSPY), ("diskfill", DISKFILL)):
