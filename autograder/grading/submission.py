@@ -156,8 +156,13 @@ def read_any_notebook(path: Path) -> tuple[dict | None, str | None, list[str]]:
         else:
             notes.append(f"cell {index} is not a notebook cell (no cell_type code, markdown "
                          "or raw): ignored")
+            cells.append(INVALID_CELL)  # keeps the numbering of the notes of later cells
     raw["cells"] = cells
     return raw, None, notes
+
+
+#: Stands for an entry of the student's cell list that is no cell (skipped when rebuilding).
+INVALID_CELL = {"cell_type": "raw", "metadata": {}, "source": "", "_invalid": True}
 
 
 def _clean(cell: dict) -> dict:
@@ -263,23 +268,25 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
     # Each cell on its own terms: a malformed one is the student's own cell, with a note.
     shaped = []
     for index, cell in enumerate(student_nb["cells"], 1):
+        if cell is INVALID_CELL:
+            continue
         grade_id, more = _shape_notes(cell, index, anchor_set)
         notes += more
-        shaped.append((cell, grade_id, bool(more)))
-    present = {g for _, g, _ in shaped if g}
+        shaped.append((cell, grade_id, bool(more), index))
+    present = {g for _, g, _, _ in shaped if g}
     # Repair: a malformed cell whose code defines a graded function that has no cell of its
     # own is that function's solution cell (grade_ids of solutions are the functions' names).
-    for position, (cell, grade_id, malformed) in enumerate(shaped):
+    for position, (cell, grade_id, malformed, index) in enumerate(shaped):
         if grade_id is None and malformed and cell.get("cell_type") == "code":
             names = sorted((_defined(text(cell)) & solutions) - present)
             if len(names) == 1:
-                shaped[position] = (cell, names[0], True)
+                shaped[position] = (cell, names[0], True, index)
                 present.add(names[0])
-                notes.append(f"cell {position + 1} repaired: graded as the cell {names[0]}")
+                notes.append(f"cell {index} repaired: graded as the cell {names[0]}")
     by_id: dict[str, dict] = {}
     extras: dict[str | None, list[dict]] = {None: []}
     current: str | None = None
-    for cell, grade_id, _ in shaped:
+    for cell, grade_id, _, _ in shaped:
         if grade_id is not None and grade_id not in by_id:
             by_id[grade_id] = cell
             current = grade_id
