@@ -10,6 +10,7 @@ submission changed or leaked.
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import html
@@ -409,7 +410,12 @@ def test_kernels_keep_ipc_descriptors_and_disk_to_themselves(graded):
     ipc = outputs_of(course, "ipc")
     assert "msgget" in ipc and "shmget" in ipc  # the cell ran (inside its own IPC namespace)
     spy = outputs_of(course, "fdspy")
-    assert "inherited []" in spy, spy
+    # The kernel's descriptors: its own sockets, pipes and its own stderr file; none of the
+    # grader's files (the shard's log, the gradebook, records) is open in it.
+    seen = ast.literal_eval(spy.split("inherited ")[1].splitlines()[0])
+    paths = [target for _, target in seen if target.startswith("/")]
+    assert all(t == "/dev/null" or t.endswith("/kernel-stderr.log") for t in paths), paths
+    assert "stderr unreadable PermissionError" in spy, spy
     assert "grading alice" not in spy and "grading " not in spy
     logs = "".join(p.read_text(encoding="utf-8", errors="replace")
                    for p in (course / ".grading").rglob("*") if p.is_file()
