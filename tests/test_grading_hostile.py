@@ -172,10 +172,12 @@ for fd in range(3, 1024):
     except OSError:
         pass
 print("inherited", seen)
-try:
-    print("stderr holds", open("/proc/self/fd/2").read()[:2000])
-except OSError as exc:
-    print("stderr unreadable", type(exc).__name__)
+for fd, target in seen:
+    if target.startswith("/") and target != "/dev/null":
+        try:
+            print("read back", target, open(f"/proc/self/fd/{fd}").read()[:2000])
+        except OSError as exc:
+            print("unreadable", target, type(exc).__name__)
 for path in ("/run/lock", "/var/lock", "/root", "/home"):
     try:
         open(os.path.join(path, "hostile-was-here"), "w").write("x")
@@ -415,7 +417,9 @@ def test_kernels_keep_ipc_descriptors_and_disk_to_themselves(graded):
     seen = ast.literal_eval(spy.split("inherited ")[1].splitlines()[0])
     paths = [target for _, target in seen if target.startswith("/")]
     assert all(t == "/dev/null" or t.endswith("/kernel-stderr.log") for t in paths), paths
-    assert "stderr unreadable PermissionError" in spy, spy
+    assert "read back" not in spy, spy
+    assert "unreadable" in spy and "kernel-stderr.log PermissionError" in spy, spy
+    assert "wrote /run/lock" not in spy and "wrote /var/lock" not in spy, spy
     assert "grading alice" not in spy and "grading " not in spy
     logs = "".join(p.read_text(encoding="utf-8", errors="replace")
                    for p in (course / ".grading").rglob("*") if p.is_file()
