@@ -356,3 +356,132 @@ def test_rewriting_the_master_from_the_notebook_does_not_help(tmp_path, capsys, 
     assert code == 1
     momentum = data["functions"][1]
     assert not momentum["passed"] and "no (1 - beta) factor" in momentum["feedback"]
+
+
+# ----------------------------------------------------------------------------- malformed cells,
+# deep JSON (issue 15): exit codes and one JSON object, never a traceback; honest functions
+# keep their marks.
+MALFORMED_EXTRAS = [
+    {"cell_type": "code", "metadata": None, "outputs": [], "execution_count": None,
+     "source": "x = 1"},
+    {"cell_type": "code", "metadata": ["not", "a", "dict"], "outputs": [],
+     "execution_count": None, "source": "x = 2"},
+    {"cell_type": "code", "metadata": {"nbgrader": None}, "outputs": [],
+     "execution_count": None, "source": "x = 3"},
+    {"cell_type": "code", "metadata": {"nbgrader": ["grade_id"]}, "outputs": [],
+     "execution_count": None, "source": "x = 4"},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": ["initialize_velocity"]}},
+     "outputs": [], "execution_count": None, "source": "x = 5"},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": {"a": 1}, "solution": True}},
+     "outputs": [], "execution_count": None, "source": "x = 6"},
+    {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": 7, "grade": True}},
+     "outputs": [], "execution_count": None, "source": ["x = ", 7, None]},
+    {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "no_such_cell"}},
+     "source": 12},
+    {"cell_type": ["code"], "metadata": {}, "source": "x = 8"},
+]
+
+
+def test_malformed_cells_cost_no_honest_marks(tmp_path, capsys):
+    nb = fill(student("03_momentum"), "03_momentum")
+    nb["cells"] = MALFORMED_EXTRAS[:4] + nb["cells"] + MALFORMED_EXTRAS[4:]
+    code, data, err = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    assert code == 0, (data, err)
+    assert data["score"] == data["max_score"] == 10.0
+    assert "Traceback" not in err
+
+
+def test_malformed_grade_id_on_a_solution_cell_is_found_by_its_def(tmp_path, capsys):
+    nb = fill(student("03_momentum"), "03_momentum")
+    for cell in nb["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == "initialize_velocity":
+            cell["metadata"]["nbgrader"]["grade_id"] = ["initialize_velocity"]
+    code, data, err = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    assert code == 0, (data, err)
+    assert data["score"] == 10.0
+
+
+@pytest.mark.parametrize("where", ["notebook", "cell metadata"])
+def test_deeply_nested_notebook_is_refused_in_one_line(tmp_path, capsys, where):
+    depth = 100_000
+    if where == "notebook":
+        text = '{"cells": [], "nbformat": 4, "x": ' + "[" * depth + "]" * depth + "}"
+    else:
+        nb = fill(student("03_momentum"), "03_momentum")
+        text = json.dumps(nb).replace('"metadata": {', '"metadata": {"deep": '
+                                      + "[" * depth + "]" * depth + ", ", 1)
+    path = write(tmp_path, "03_momentum.ipynb", text)
+    code = main([str(path), "--json", *FAST])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "nested too deeply" in err, err
+    assert "Traceback" not in err
+
+
+DEEP_ON_CHANNEL = '''import numpy as np
+
+
+def initialize_velocity(parameters):
+    import os, sys
+    os.write(int(sys.argv[1]), b"[" * 200000 + b"]" * 200000 + b"\\n")
+    os.write(int(sys.argv[1]), b'{"a": ' * 100000 + b"1" + b"}" * 100000 + b"\\n")
+    return {}
+'''
+
+
+def test_deep_json_on_the_data_channel_costs_only_that_function(tmp_path, capsys):
+    nb = fill(student("03_momentum"), "03_momentum", {"initialize_velocity": DEEP_ON_CHANNEL})
+    code, data, err = run_json(write(tmp_path, "03_momentum.ipynb", nb), capsys=capsys)
+    assert code == 1, (data, err)
+    init, update = data["functions"]
+    assert not init["passed"] and init["score"] == 0.0
+    assert update["passed"] and update["score"] == 6.0
+    assert "Traceback" not in err
+
+
+def test_a_fifo_is_not_waited_for(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "03_momentum.ipynb"
+    os.mkfifo(fifo)
+    code = main([str(fifo), "--json", *FAST])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "named pipe" in err and err.count("\n") == 1
+
+
+DAEMON = '''import numpy as np
+
+
+def initialize_velocity(parameters):
+    import os, time
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            while True:
+                with open({marker!r}, "a") as handle:
+                    handle.write("alive\\\\n")
+                time.sleep(0.1)
+        os._exit(0)
+    time.sleep(0.3)
+    return {{k.replace("W", "dW").replace("b", "db"): np.zeros_like(v)
+            for k, v in parameters.items()}}
+'''
+
+
+def test_a_double_forked_daemon_ends_with_the_check(tmp_path):
+    marker = tmp_path / "daemon-alive.txt"
+    nb = fill(student("03_momentum"), "03_momentum",
+              {"initialize_velocity": DAEMON.format(marker=str(marker))})
+    path = write(tmp_path, "03_momentum.ipynb", nb)
+    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path), "--json",
+                             *FAST], capture_output=True, text=True, cwd=REPO_DIR, timeout=120)
+    data = json.loads(result.stdout)  # exactly one JSON object
+    assert result.stdout.count("\n") == 1
+    assert data["functions"][0]["passed"] and data["functions"][1]["passed"], data
+    assert marker.exists()  # the daemon did start
+    import time
+
+    size = marker.stat().st_size
+    time.sleep(1.0)
+    assert marker.stat().st_size == size, "the daemon outlived the check"

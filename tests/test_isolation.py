@@ -124,3 +124,54 @@ def test_limits_from_env_and_overrides():
 def test_bad_entry_point(entry):
     r = run_isolated(entry, {}, FAST)
     assert r.status == "error"
+
+
+# ----------------------------------------------------------------------------- issue 15
+def test_deeply_nested_messages_are_dropped_not_raised():
+    """A message nested 200 000 deep on the data channel: before, ``json.loads`` raised
+    RecursionError out of run_isolated (the whole check crashed); now that line is ignored and
+    the rest of the channel is read."""
+    r = run("import os, sys\nfd = int(sys.argv[1])\n"
+            "os.write(fd, b'[' * 200000 + b']' * 200000 + b'\\n')\n"
+            "os.write(fd, b'{\"a\":' * 100000 + b'1' + b'}' * 100000 + b'\\n')\n"
+            "emit({'after': 1})\nx = 5", result="x")
+    assert r.ok and r.value == 5
+    assert r.messages == [{"after": 1}]
+    assert "2 unreadable data line(s) ignored" in r.reason
+
+
+def test_orphans_of_children_are_swept_by_a_subreaper(tmp_path):
+    """In a process that is a child subreaper (the check command), a double-forked daemon of a
+    child is adopted by it and killed after the child; run in a separate Python so the test
+    runner does not become a subreaper."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "alive"
+    code = f"""
+import sys, time
+from autograder.localcheck import isolation
+assert isolation.become_subreaper()
+source = '''import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        while True:
+            open({str(marker)!r}, "a").write("x")
+            time.sleep(0.05)
+    os._exit(0)
+time.sleep(0.3)
+x = 1'''
+r = isolation.run_isolated("autograder.localcheck.isolation:exec_entry",
+                           {{"source": source, "result": "x"}},
+                           isolation.Limits(wall_seconds=5))
+assert r.value == 1, r
+print("swept", isolation.sweep_orphans())
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
+    size = marker.stat().st_size
+    time.sleep(0.5)
+    assert marker.stat().st_size == size, "the daemon outlived its check"

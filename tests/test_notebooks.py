@@ -316,5 +316,6 @@ def test_graders_rubric_repeats_the_masters_model_answer():
     model = solution.split("### BEGIN SOLUTION", 1)[1].split("(Graders:", 1)[0]
     model = model.replace("**Model answer** (one of several good ones).", "", 1)
     rubric = (COURSE_DIR / "rubrics" / "07_comparison.md").read_text(encoding="utf-8")
-    answer = rubric.split("## Model answer (one of several good ones)", 1)[1].split("## Rubric", 1)[0]
+    answer = rubric.split("## Model answer (one of several good ones)", 1)[1]
+    answer = answer.split("## Rubric", 1)[0]
     assert " ".join(model.split()) == " ".join(answer.split())

@@ -123,6 +123,35 @@ class Sandboxes:
             manager.cleanup_resources()
             self.clean_scratch()
 
+    def kill_kernels(self) -> int:
+        """SIGKILL every kernel launcher this process started (the zygote's relay then kills
+        its kernel; ``unshare --kill-child`` does the same on the exec path); how many."""
+        import signal
+
+        killed = 0
+        me = os.getpid()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    command = handle.read()
+            except OSError:
+                continue
+            args = command.split(b"\0")
+            module = b"autograder.grading.sandbox"
+            at = args.index(module) if module in args else -1
+            if int(fields[1]) == me and 0 <= at < len(args) - 1 and args[at + 1] in (
+                    b"launch", b"stage2"):
+                try:
+                    os.kill(int(entry), signal.SIGKILL)
+                    killed += 1
+                except OSError:
+                    pass
+        return killed
+
     def clean_scratch(self) -> None:
         """Remove the kernels' work folders and inputs (between submissions)."""
         for folder in (self.scratch, self.inputs):

@@ -40,10 +40,12 @@ from autograder.grading.shard import (
     Options,
     load_record,
     masters_digest,
+    read_submission_secret,
     record_dir,
     run_shard,
     template_dir,
 )
+from autograder.localcheck.safefiles import printable
 from autograder.publish.notebooks import nbgrader_env
 
 FLAGS_COLUMNS = ["student_id", "assignment", "function", "reason"]
@@ -508,10 +510,13 @@ def _copy_outputs(options: Options, records: list[dict], skip_feedback=frozenset
                     kind == "feedback" and f"{student}/{assignment}" in skip_feedback):
                 # (skipped: rendered from the course gradebook by regenerate_feedback)
                 shutil.copyfile(src / name, dest / f"{assignment}{suffix}")
-            # nbgrader's release_feedback reads these next to the feedback page.
-            for extra in ("timestamp.txt", "submission_secret.txt"):
-                if (submitted / extra).is_file():
-                    shutil.copyfile(submitted / extra, dest / extra)
+            # nbgrader's release_feedback reads these next to the feedback page: written by the
+            # grader from checked values, never copied (a link would be followed).
+            for extra, value in (("timestamp.txt", record.get("timestamp")),
+                                 ("submission_secret.txt", read_submission_secret(submitted))):
+                (dest / extra).unlink(missing_ok=True)
+                if value:
+                    (dest / extra).write_text(value, encoding="utf-8")
             if kind == "autograded":  # nbgrader's generate_feedback copies them to feedback/
                 _stand_in_exchange_files(dest, record)
 
@@ -617,8 +622,9 @@ def write_flags(options: Options, records: list[dict]) -> Path:
         writer.writerow(FLAGS_COLUMNS)
         for record in sorted(records, key=lambda r: (r["student"], r["assignment"])):
             for flag in record.get("flags", []):
-                writer.writerow([record["student"], record["assignment"], flag["function"],
-                                 flag["reason"]])
+                writer.writerow([printable(record["student"]), record["assignment"],
+                                 printable(flag["function"]),
+                                 printable(flag["reason"], keep_newlines=True)])
     return target
 
 
@@ -635,8 +641,8 @@ def summary(records: list[dict], graded_now: int, seconds: float, paths: list[Pa
         for r in sorted(noted, key=lambda r: (r["student"], r["assignment"])):
             parts = list(r.get("notes", [])) + [f"FLAG {f['function']}: {f['reason']}"
                                                  for f in r.get("flags", [])]
-            text = "; ".join(p.replace("\n", " ") for p in parts)
-            lines.append(f"  {r['student']}/{r['assignment']}: {text[:400]}")
+            text = "; ".join(printable(p.replace("\n", " ")) for p in parts)
+            lines.append(f"  {printable(r['student'])}/{r['assignment']}: {text[:400]}")
     lines.append(f"Flagged submissions: {len(flagged)} (see flags.csv).")
     merged = merged or {}
     if merged.get("hand"):
@@ -745,6 +751,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "longer under submitted/ (refused otherwise; a backup is kept)")
     parser.add_argument("--cell-timeout", type=int, default=None,
                         help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
+    parser.add_argument("--submission-timeout", type=float, default=None, metavar="SECONDS",
+                        help="wall seconds the grading kernel may run per submission (default: "
+                             "60 + the cell timeout per code cell of the release)")
     parser.add_argument("--memory", default="2GiB", help="memory of one grading kernel")
     parser.add_argument("--cpu-seconds", type=int, default=300,
                         help="CPU seconds of one grading kernel (one notebook)")
@@ -775,7 +784,8 @@ def make_options(args) -> Options:
     return Options(course=course, work=work,
                    cell_timeout=args.cell_timeout or course_cell_timeout(), limits=limits,
                    user=user, namespaces=namespaces, hide=hide,
-                   run_experiments=args.run_experiments)
+                   run_experiments=args.run_experiments,
+                   submission_seconds=args.submission_timeout)
 
 
 def _options_args(args) -> list[str]:
@@ -783,6 +793,8 @@ def _options_args(args) -> list[str]:
            "--cpu-seconds", str(args.cpu_seconds), "--sandbox-user", args.sandbox_user]
     if args.cell_timeout:
         out += ["--cell-timeout", str(args.cell_timeout)]
+    if args.submission_timeout:
+        out += ["--submission-timeout", str(args.submission_timeout)]
     if args.no_sandbox:
         out.append("--no-sandbox")
     if args.run_experiments:
@@ -885,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(mistakes.summary_lines(mistake_rows)))
     ungraded = [pair for pair in pairs if load_record(options, *pair) is None]
     if ungraded:
-        names = ", ".join(f"{s}/{a}" for s, a in ungraded[:10])
+        names = ", ".join(f"{printable(s)}/{a}" for s, a in ungraded[:10])
         more = f" and {len(ungraded) - 10} more" if len(ungraded) > 10 else ""
         print(f"NOT GRADED ({len(ungraded)}): {names}{more}. The shards' logs are in "
               f"{options.work / 'progress'}; run the same command again to grade them.",

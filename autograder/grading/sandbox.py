@@ -154,7 +154,8 @@ def namespaces_available() -> bool:
     if not is_root() or shutil.which("unshare") is None:
         return False
     try:
-        result = subprocess.run(["unshare", "--mount", "--pid", "--net", "--fork", "true"],
+        result = subprocess.run(["unshare", "--mount", "--pid", "--net", "--ipc", "--uts",
+                                 "--fork", "true"],
                                 capture_output=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -249,13 +250,16 @@ def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> No
     work, lib = scratch / "work", scratch / "lib"
     work.mkdir()
     # The student's own folder, minus notebooks (the kernel gets the cells, not the files).
+    # Links are never followed (nor copied): only real files and folders.
     for item in here.iterdir():
-        if item.suffix == ".ipynb" or item.name.startswith("."):
+        if item.suffix == ".ipynb" or item.name.startswith(".") or item.is_symlink():
             continue
         if item.is_dir():
-            shutil.copytree(item, work / item.name, symlinks=False)
+            shutil.copytree(item, work / item.name, symlinks=True,
+                            ignore=lambda d, names: [n for n in names
+                                                     if os.path.islink(os.path.join(d, n))])
         elif item.is_file():
-            shutil.copyfile(item, work / item.name)
+            shutil.copyfile(item, work / item.name, follow_symlinks=False)
     shutil.copytree(config.lib_dir, lib)
     verdicts = Path(config.inputs_dir) / student / assignment / "verdicts.json"
     (lib / "verdicts.json").write_text(
@@ -275,7 +279,8 @@ def launch(config_path: str, connection_file: str, kernel_args: list[str]) -> No
     stage2 = [config.python, "-m", "autograder.grading.sandbox", "stage2", config_path,
               str(scratch), *kernel_args]
     if config.namespaces and is_root():
-        unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
+        unshare = ["unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
+                   "--mount-proc"]
         if not config.network:
             unshare.append("--net")
         os.execvp("unshare", [*unshare, "--", *stage2])
@@ -310,23 +315,26 @@ def _isolate_filesystem(config: SandboxConfig, scratch: Path) -> tuple[str, str]
               if config.ipc_dir else None)
     _expose_interpreter(config)
     _private_tmp(config)
-    os.makedirs("/tmp/work")
+    # The work folder is a copy inside the private /tmp (a tmpfs of ``Limits.tmp_bytes``), not
+    # a bind of the scratch on the host's disk: a disk fill stops at the tmpfs's size.
+    shutil.copytree(f"/proc/self/fd/{work_fd}", "/tmp/work", symlinks=True)
     os.makedirs("/tmp/.grader")
-    _mount(f"/proc/self/fd/{work_fd}", "/tmp/work", None, MS_BIND, None)
     _mount(f"/proc/self/fd/{lib_fd}", "/tmp/.grader", None, MS_BIND, None)
     _mount("none", "/tmp/.grader", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
     os.close(work_fd)
     os.close(lib_fd)
-    hidden = []
-    for path in config.hide:
-        if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
-            hidden.append(path)
     if ipc_fd is not None:
         # The kernel's sockets: the same absolute path as the grader's, nothing else around it.
         os.makedirs(config.ipc_dir, exist_ok=True)
         _mount(f"/proc/self/fd/{ipc_fd}", config.ipc_dir, None, MS_BIND, None)
         os.close(ipc_fd)
+    if allow_list_enabled():
+        _allow_list_root(config, ["/tmp/.grader", *([config.ipc_dir] if config.ipc_dir else [])])
+    hidden = []
+    for path in config.hide:
+        if os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+            hidden.append(path)
     for path in hidden:
         _mount("none", path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     return "/tmp/work", "/tmp/.grader"
@@ -337,7 +345,9 @@ SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 
 def _installation(config: SandboxConfig) -> set[Path]:
     """Folders the kernel must still see: the Python installation and the course's code."""
-    repo = Path(__file__).resolve().parent.parent
+    # The repository root (not only the autograder package): the virtual environment's
+    # editable install imports ``helpers`` and ``autograder`` from it.
+    repo = Path(__file__).resolve().parent.parent.parent
     return {Path(os.path.realpath(config.python)).parent.parent, Path(sys.base_prefix),
             Path(os.path.realpath(sys.prefix)), repo}
 
@@ -363,6 +373,99 @@ def _private_tmp(config: SandboxConfig) -> None:
         _mount(f"/proc/self/fd/{fd}", str(path), None, MS_BIND | MS_REC, None)
         _mount("none", str(path), None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
         os.close(fd)
+
+
+#: What an allow-list root shows of the host (read-only): the system's programs and libraries,
+#: a few files of /etc the C library and Python read, harmless devices.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf",
+             "fonts", "mime.types", "alternatives")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+ROOT = "/tmp/.sandbox-root"
+
+
+def allow_list_enabled() -> bool:
+    """The allow-list root is on unless ``OPTIM_GRADER_HOST_VIEW=1`` (then the older view: the
+    host's files with the course hidden; for diagnosing a sandbox that lacks something)."""
+    return not os.environ.get("OPTIM_GRADER_HOST_VIEW")
+
+
+def _allow_list_root(config: SandboxConfig, keep: list[str]) -> None:
+    """Replace this process's view of the host by a minimal root, then ``chroot`` into it.
+
+    The new root is an empty tmpfs holding, read-only: :data:`SYSTEM_DIRS`, :data:`ETC_FILES`,
+    the Python installation and the course's environment and code (``_installation``), a
+    ``passwd``/``group`` with only root and the sandbox user; read-write: the private ``/tmp``
+    made by :func:`_private_tmp` (with ``keep``, its bind mounts, bound again); a fresh
+    ``/proc`` of the PID namespace, a ``/dev`` of :data:`DEVICES` and a size-limited
+    ``/dev/shm``. Nothing else of the host exists in it: no other checkout, no home folder, no
+    log, no ``/run``, no ``/var``, no ``/sys``. Runs as root inside new mount and PID
+    namespaces; ``config.hide`` is covered afterwards, at the same paths.
+    """
+    new = ROOT
+    os.makedirs(new, exist_ok=True)
+    _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
+
+    def bind(source: str, writable: bool = False, recursive: bool = True) -> None:
+        target = new + source
+        if os.path.islink(source) and source in SYSTEM_DIRS:  # /bin -> usr/bin
+            os.symlink(os.readlink(source), target)
+            return
+        if os.path.isdir(source):
+            os.makedirs(target, exist_ok=True)
+        elif os.path.exists(source):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if not os.path.exists(target):
+                with open(target, "w"):
+                    pass
+        else:
+            return
+        _mount(source, target, None, MS_BIND | (MS_REC if recursive else 0), None)
+        if not writable:
+            _mount("none", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, None)
+
+    for path in SYSTEM_DIRS:
+        if os.path.lexists(path):
+            bind(path)
+    for name in ETC_FILES:
+        bind(os.path.join("/etc", name))
+    _write_identity(new, config)
+    # The private /tmp (work folder, scratch), then what is bound inside it, then the rest.
+    bind("/tmp", writable=True, recursive=False)
+    for path in sorted(set(keep)):
+        if os.path.exists(path):
+            bind(path, writable=path.startswith("/tmp/og-") or path == config.ipc_dir)
+    for path in sorted(_installation(config)):
+        if path.exists():
+            bind(str(path))
+    os.makedirs(new + "/proc", exist_ok=True)
+    _mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    os.makedirs(new + "/dev", exist_ok=True)
+    _mount("tmpfs", new + "/dev", "tmpfs", MS_NOSUID, "size=64k,mode=0755")
+    for name in DEVICES:
+        bind(f"/dev/{name}", writable=True)
+    os.makedirs(new + "/dev/shm")
+    _mount("tmpfs", new + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={config.limits.tmp_bytes},mode=1777")
+    os.symlink("/proc/self/fd", new + "/dev/fd")
+    os.chroot(new)
+    os.chdir("/")
+
+
+def _write_identity(new: str, config: SandboxConfig) -> None:
+    """``/etc/passwd`` and ``/etc/group`` of the new root: root and the sandbox user only."""
+    users = ["root:x:0:0:root:/root:/usr/sbin/nologin"]
+    groups = ["root:x:0:"]
+    if config.user:
+        record = pwd.getpwnam(config.user)
+        users.append(f"{config.user}:x:{record.pw_uid}:{record.pw_gid}::/tmp/work:"
+                     "/usr/sbin/nologin")
+        groups.append(f"{config.user}:x:{record.pw_gid}:")
+    os.makedirs(new + "/etc", exist_ok=True)
+    for name, lines in (("passwd", users), ("group", groups)):
+        with open(f"{new}/etc/{name}", "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.chmod(f"{new}/etc/{name}", 0o644)
 
 
 def _closed_ancestor(path: Path) -> Path | None:
@@ -451,11 +554,16 @@ def _enter_sandbox(config: SandboxConfig, scratch: Path) -> tuple[str, str, dict
     """Stage 2's steps, in this process: hide the course (in namespaces, as root), move into the
     work folder, drop to the sandbox user, apply the limits, silence stdout. Returns the
     kernel's (work folder, lib folder, environment)."""
+    _own_stderr(scratch)  # before the scratch folder is hidden
     if config.namespaces and is_root():
         work, lib = _isolate_filesystem(config, scratch)
     else:
         work, lib = str(scratch / "work"), str(scratch / "lib")
     env = kernel_env(config, work, lib)
+    os.closerange(3, 1 << 16)  # nothing inherited from the grader stays open
+    if config.user and is_root():
+        record = pwd.getpwnam(config.user)
+        _chown_tree(Path(work), record.pw_uid, record.pw_gid)
     os.chdir(work)
     if config.user and is_root():
         _drop_privileges(config.user)
@@ -466,6 +574,19 @@ def _enter_sandbox(config: SandboxConfig, scratch: Path) -> tuple[str, str, dict
     os.dup2(devnull, 1)
     os.close(devnull)
     return work, lib, env
+
+
+def _own_stderr(scratch: Path) -> None:
+    """Point the kernel's stderr at a file of its own scratch folder (opened before the
+    namespaces hid the scratch, via /proc/self/fd), never the grader's log it inherited."""
+    try:
+        fd = os.open(scratch / "kernel-stderr.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                     | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 2)
+    if fd != 2:
+        os.close(fd)
 
 
 def stage2(config_path: str, scratch_arg: str, kernel_args: list[str]) -> None:
@@ -498,6 +619,7 @@ WARM_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell
                 "helpers.plots", "helpers.surfaces", "helpers.training")
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+CLONE_NEWIPC, CLONE_NEWUTS = 0x08000000, 0x04000000
 MS_NOEXEC = 8
 
 
@@ -594,7 +716,8 @@ def _relay(config: SandboxConfig, conn, start) -> None:
         fds += more
     request = json.loads(data)
     if config.namespaces and is_root():
-        flags = CLONE_NEWNS | CLONE_NEWPID | (0 if config.network else CLONE_NEWNET)
+        flags = (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+                 | (0 if config.network else CLONE_NEWNET))
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.unshare(flags) != 0:
             raise OSError(ctypes.get_errno(), "unshare failed")
@@ -677,7 +800,8 @@ def write_python_wrapper(path: Path, config: SandboxConfig) -> Path:
     repo = Path(__file__).resolve().parent.parent
     path.write_text(
         "#!/bin/sh\n"
-        f"PYTHONPATH='{repo}' exec unshare --mount --pid --fork --kill-child --mount-proc --net"
+        f"PYTHONPATH='{repo}' exec unshare --mount --pid --ipc --uts --fork --kill-child"
+        " --mount-proc --net"
         f" -- '{config.python}' -m autograder.grading.sandbox child '{config_path}' \"$@\"\n",
         encoding="utf-8")
     os.chmod(path, 0o755)
@@ -707,6 +831,8 @@ def _enter_child_sandbox(config: SandboxConfig) -> None:
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
     _expose_interpreter(config)
     _private_tmp(config)
+    if allow_list_enabled():
+        _allow_list_root(config, [])
     for path in config.hide:
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0755")

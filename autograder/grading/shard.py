@@ -26,7 +26,9 @@ import json
 import logging
 import os
 import shutil
+import stat
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -38,11 +40,13 @@ from autograder.grading.kernels import GRADER_BROKEN, GraderBroken, Sandboxes
 from autograder.grading.submission import (
     feedback_notebook,
     meta,
+    neutralise,
     prepare,
     without_instructor_code,
     write_notebook,
 )
 from autograder.grading.verdicts import NotebookUnreadable, trusted_verdicts
+from autograder.localcheck.safefiles import Refused, link_in_chain, printable, read_regular
 
 PIPELINE_VERSION = "1"
 COURSE_ID = "optim-course"
@@ -62,6 +66,24 @@ class Options:
     namespaces: bool = False
     hide: list[str] = field(default_factory=list)
     run_experiments: bool = False  # also run the instructor's unchanged, ungraded code cells
+    submission_seconds: float | None = None  # kernel wall time per submission (None: default)
+
+
+def kernel_budget(options: Options, released: dict) -> float:
+    """Wall seconds the grading kernel may run for one submission.
+
+    Set by the *release*, never by the submission: a start-up allowance plus one cell timeout
+    per code cell the release runs (its graded and setup cells; all of them with
+    ``--run-experiments``), so cells a student adds cannot make the class wait longer.
+    ``--submission-timeout`` (``Options.submission_seconds``) overrides it. The kernel is
+    killed at the limit; scores are unaffected (they come from the out-of-process check), the
+    remaining cells show no output, and the submission's notes say so.
+    """
+    if options.submission_seconds:
+        return float(options.submission_seconds)
+    nb = released if options.run_experiments else without_instructor_code(released, released)[0]
+    cells = sum(1 for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    return 60.0 + options.cell_timeout * cells
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,15 +130,49 @@ def test_cells(master: dict) -> dict[str, str]:
 
 
 def submission_digest(folder: Path, masters: str) -> str:
+    """A digest of the submission folder as it is on disk, links included *as links* (their
+    target's name, never its content), FIFOs and devices by kind only (never opened)."""
     digest = hashlib.sha256(masters.encode())
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
+    if link_in_chain(folder, 2) is not None:
+        digest.update(b"link\0" + os.fsencode(os.readlink(link_in_chain(folder, 2))))
+        return digest.hexdigest()
+    entries = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(root, d))]):
+            entries.append(Path(root) / name)
+    for path in sorted(entries):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"unreadable")
+        digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return b"unreadable"
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            return b"link\0" + os.fsencode(os.readlink(path))
+        except OSError:
+            return b"link"
+    if not stat.S_ISREG(info.st_mode):
+        return b"special\0" + str(stat.S_IFMT(info.st_mode)).encode()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return b"unreadable"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"special"
+        hasher = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            hasher.update(chunk)
+        return hasher.digest()
+    finally:
+        os.close(fd)
 
 
 def record_dir(options: Options, student: str, assignment: str) -> Path:
@@ -137,11 +193,29 @@ def record_is_current(options: Options, student: str, assignment: str, digest: s
 
 
 def read_timestamp(folder: Path) -> str | None:
-    path = folder / "timestamp.txt"
-    if path.is_file():
-        value = path.read_text(encoding="utf-8", errors="replace").strip()
-        return value or None
-    return None
+    """The submission's ``timestamp.txt`` (one line, printable), never through a link; None
+    when it is missing, a link, not a regular file or not a short text."""
+    return _small_text(folder / "timestamp.txt", 200)
+
+
+def read_submission_secret(folder: Path) -> str | None:
+    """nbgrader's ``submission_secret.txt`` of the submission when it is what nbgrader writes
+    (a regular file holding hex digits), else None; release_feedback needs it next to the
+    feedback page, and the grader writes it there itself."""
+    value = _small_text(folder / "submission_secret.txt", 1024)
+    return value if value and all(c in "0123456789abcdefABCDEF" for c in value) else None
+
+
+def _small_text(path: Path, limit: int) -> str | None:
+    if link_in_chain(path.parent, 2) is not None:
+        return None
+    try:
+        value = read_regular(path, limit).decode("utf-8", errors="replace").strip()
+    except Refused:
+        return None
+    if not value or "\n" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +292,6 @@ class Shard:
         if not options.run_experiments:
             graded_nb, _ = without_instructor_code(prepared.notebook, released)
         write_notebook(graded_nb, target / notebook_file)
-        watchdog(options, graded_nb)  # now that the cells to run are known
         timestamp = read_timestamp(folder)
         if timestamp:
             (target / "timestamp.txt").write_text(timestamp, encoding="utf-8")
@@ -242,9 +315,25 @@ class Shard:
         (kernel_inputs / "verdicts.json").write_text(json.dumps(verdicts), encoding="utf-8")
 
         # Real nbgrader autograde in the sandboxed kernel.
+        budget = kernel_budget(options, released)
+        stopped = threading.Event()
+
+        def stop_kernel() -> None:
+            if self.sandboxes.kill_kernels():
+                stopped.set()
+
+        timer = threading.Timer(budget, stop_kernel)
+        timer.daemon = True
         kernel_started = time.perf_counter()
-        result = self.api.autograde(assignment, student, force=True, create=True)
+        timer.start()
+        try:
+            result = self.api.autograde(assignment, student, force=True, create=True)
+        finally:
+            timer.cancel()
         kernel_seconds = time.perf_counter() - kernel_started
+        if stopped.is_set():
+            notes.append(f"the grading kernel was stopped after {budget:g} s (the wall-time "
+                         "limit of one submission); the scores come from the check")
         # nbgrader's own warnings about this submission (e.g. "checksum has changed"): kept in
         # the record, so real tampering is not buried under noise.
         nbgrader_warnings = [line.strip() for line in (result.get("log") or "").splitlines()
@@ -254,8 +343,17 @@ class Shard:
             reason = next((line for line in reversed(error) if "Error" in line), None)
             notes.append("the grading kernel failed" + (f" ({reason.strip()[:200]})"
                                                         if reason else ""))
-            (self.root / "autograde-errors.log").open("a", encoding="utf-8").write(
-                f"{student}/{assignment}\n{result.get('log', '')}\n{result.get('error', '')}\n")
+            kernel_stderr = ""
+            for path in sorted(self.sandboxes.scratch.glob("kernel-*/kernel-stderr.log")):
+                try:
+                    kernel_stderr += read_regular(path, 1 << 20)[-20000:].decode(
+                        "utf-8", "replace")
+                except Refused:
+                    pass
+            with (self.root / "autograde-errors.log").open("a", encoding="utf-8") as log:
+                log.write(printable(f"{student}/{assignment}\n{result.get('log', '')}\n"
+                                    f"{result.get('error', '')}\n"
+                                    f"kernel stderr:\n{kernel_stderr}\n", keep_newlines=True))
         self.sandboxes.clean_scratch()
 
         # Trusted scores into the shard gradebook.
@@ -264,7 +362,7 @@ class Shard:
 
         # Feedback: hidden tests stripped, verdicts as the test outputs, nothing else from the
         # grading kernel.
-        fb_nb = feedback_notebook(prepared.notebook, verdicts, tests)
+        fb_nb = feedback_notebook(prepared.notebook, verdicts, tests, prepared.notes)
         fb_dir = self.root / "feedback_src" / student / assignment
         if fb_dir.exists():
             shutil.rmtree(fb_dir)
@@ -284,7 +382,10 @@ class Shard:
         out.mkdir(parents=True)
         autograded = self.root / "autograded" / student / assignment / notebook_file
         if autograded.is_file():
-            shutil.copyfile(autograded, out / "autograded.ipynb")
+            # What formgrader shows the instructor: no script, HTML or SVG from the kernel.
+            shown, _ = neutralise(json.loads(autograded.read_text(encoding="utf-8")))
+            (out / "autograded.ipynb").write_text(json.dumps(shown, indent=1),
+                                                  encoding="utf-8")
         html = self.root / "feedback" / student / assignment / f"{assignment}.html"
         if html.is_file():
             shutil.copyfile(html, out / "feedback.html")
@@ -451,7 +552,7 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
                 if attempts > 2:
                     _record_crash(options, student, assignment, digest, shard)
                 else:
-                    print(f"grading {student}/{assignment} (attempt {attempts})",
+                    print(f"grading {printable(student)}/{assignment} (attempt {attempts})",
                           file=sys.stderr, flush=True)
                     watchdog(options, released_notebook(options, assignment))
                     try:
@@ -481,15 +582,18 @@ def run_shard(options: Options, submissions: list[tuple[str, str]], label: str,
 def watchdog(options: Options, notebook: dict) -> float:
     """(Re)arm the shard's watchdog for grading ``notebook``; returns its deadline in seconds.
 
-    Every cell is bounded by ``Execute.timeout`` and every check by its own limits, so only a
+    Every kernel is bounded by :func:`kernel_budget` and every check by its own limits, so only a
     fault of the grader itself (a lost kernel, a stuck socket) can reach the deadline. The
     watchdog then ends the shard (``faulthandler``: the stuck stack goes to the shard's log),
     the run starts it again, and a submission that stalls the grader twice is recorded as such,
     so the rest of the class is graded. ``OPTIM_GRADER_SUBMISSION_DEADLINE`` overrides it.
     """
     override = os.environ.get("OPTIM_GRADER_SUBMISSION_DEADLINE")
-    cells = sum(1 for c in notebook.get("cells", []) if c.get("cell_type") == "code")
-    seconds = float(override) if override else 120.0 + (options.cell_timeout + 15) * (cells + 4)
+    # The release's cells, not the submission's: the kernel's own limit (kernel_budget) ends
+    # a slow submission long before this.
+    seconds = float(override) if override else (
+        kernel_budget(options, notebook) + 120.0 + 15 * (
+            sum(1 for c in notebook.get("cells", []) if c.get("cell_type") == "code") + 4))
     faulthandler.dump_traceback_later(seconds, exit=True)
     return seconds
 

@@ -23,11 +23,22 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+from autograder.localcheck.safefiles import (
+    NOTEBOOK_MAX_DEPTH,
+    Refused,
+    describe,
+    link_in_chain,
+    loads_bounded,
+    printable,
+    read_regular,
+)
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
                           re.MULTILINE | re.DOTALL)
@@ -35,12 +46,24 @@ MAX_NOTEBOOK_BYTES = 50 * 1024**2
 
 
 def meta(cell: dict) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+    """The cell's nbgrader metadata; ``{}`` when the cell, its metadata or the nbgrader entry is
+    not an object (a hand-edited file: ``"metadata": null``, a list, ...)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    found = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def grade_id_of(cell: dict) -> str | None:
+    """The cell's grade_id when it is a non-empty string, else None."""
+    value = meta(cell).get("grade_id")
+    return value if isinstance(value, str) and value else None
 
 
 def text(cell: dict) -> str:
     value = cell.get("source", "")
-    return "".join(value) if isinstance(value, list) else str(value)
+    if isinstance(value, list):
+        return "".join(v if isinstance(v, str) else "" for v in value)
+    return value if isinstance(value, str) else ""
 
 
 def strip_hidden_tests(source: str) -> str:
@@ -58,15 +81,41 @@ class Prepared:
 
 
 def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, list[str]]:
-    """The notebook to grade in ``folder`` and notes on what else was there."""
+    """The notebook to grade in ``folder`` and notes on what else was there.
+
+    Only regular files count: a link (to the master, to a system file), a FIFO or a folder
+    named like a notebook is never opened, and the note says so.
+    """
     notes: list[str] = []
+    link = link_in_chain(folder, 2)
+    if link is not None:
+        notes.append(f"the submission folder {link.name} is a symbolic link: not followed, "
+                     "nothing graded")
+        return None, notes
     expected = folder / f"{assignment}.ipynb"
-    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
-    if expected.is_file():
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        notes.append(f"the submission folder cannot be read ({exc.strerror or exc})")
+        return None, notes
+    notebooks = []
+    for name in names:
+        what = describe(folder / name)
+        if not name.endswith(".ipynb"):
+            if what not in (None, "a folder", "missing"):
+                notes.append(f"{name} is {what}: not followed, not read")
+            continue
+        if what is None:
+            notebooks.append(folder / name)
+        else:
+            notes.append(f"{name} is {what}: not followed, not graded")
+    if expected in notebooks:
         extra = [p.name for p in notebooks if p != expected]
         if extra:
             notes.append(f"extra notebooks ignored: {', '.join(extra)}")
         return expected, notes
+    if os.path.lexists(expected):
+        return None, notes  # the note above says what it is
     if len(notebooks) == 1:
         notes.append(f"notebook named {notebooks[0].name} instead of {expected.name}: graded it")
         return notebooks[0], notes
@@ -79,13 +128,15 @@ def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, list[str]
 
 
 def read_any_notebook(path: Path) -> tuple[dict | None, str | None, list[str]]:
-    """``(notebook as nbformat 4 dict, error, notes)``."""
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        return None, f"notebook larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB", []
+    """``(notebook as nbformat 4 dict, error, notes)``; never follows a link, and refuses a
+    file over :data:`MAX_NOTEBOOK_BYTES` or nested deeper than ``NOTEBOOK_MAX_DEPTH``."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except ValueError as exc:
-        return None, f"invalid JSON ({exc})", []
+        data = read_regular(path, MAX_NOTEBOOK_BYTES)
+        raw = loads_bounded(data.decode("utf-8", errors="replace"),
+                            max_bytes=MAX_NOTEBOOK_BYTES, max_depth=NOTEBOOK_MAX_DEPTH,
+                            what="notebook")
+    except Refused as exc:
+        return None, str(exc), []
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")),
                                                    list):
         return None, "not a notebook (no list of cells)", []
@@ -98,9 +149,20 @@ def read_any_notebook(path: Path) -> tuple[dict | None, str | None, list[str]]:
             notes.append(f"nbformat {version} converted to 4")
         except Exception as exc:  # noqa: BLE001 - any conversion failure means unreadable
             return None, f"nbformat {version} could not be converted ({exc})", []
-    cells = [c for c in raw.get("cells", []) if isinstance(c, dict) and "cell_type" in c]
+    cells = []
+    for index, cell in enumerate(raw.get("cells", []), 1):
+        if isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw"):
+            cells.append(cell)
+        else:
+            notes.append(f"cell {index} is not a notebook cell (no cell_type code, markdown "
+                         "or raw): ignored")
+            cells.append(INVALID_CELL)  # keeps the numbering of the notes of later cells
     raw["cells"] = cells
     return raw, None, notes
+
+
+#: Stands for an entry of the student's cell list that is no cell (skipped when rebuilding).
+INVALID_CELL = {"cell_type": "raw", "metadata": {}, "source": "", "_invalid": True}
 
 
 def _clean(cell: dict) -> dict:
@@ -114,18 +176,68 @@ def _clean(cell: dict) -> dict:
 
 
 def _extra(cell: dict) -> dict:
-    """A student's own cell: kept, without nbgrader metadata."""
-    cell = _clean(cell)
-    metadata = dict(cell.get("metadata", {}))
-    metadata.pop("nbgrader", None)
-    cell["metadata"] = metadata
-    if cell["cell_type"] not in ("code", "markdown", "raw"):
-        cell["cell_type"] = "raw"
-    if cell["cell_type"] != "code":
-        cell.pop("outputs", None)
-        cell.pop("execution_count", None)
-    cell.pop("id", None)
-    return cell
+    """A student's own cell: its type and source only (no nbgrader metadata, no outputs, no
+    attachments; of its metadata only well-formed tags), so nothing in it can trip nbformat's
+    validation or nbgrader."""
+    cell_type = cell.get("cell_type")
+    if cell_type not in ("code", "markdown", "raw"):
+        cell_type = "raw"
+    out: dict = {"cell_type": cell_type, "metadata": {}, "source": text(cell)}
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+        out["metadata"]["tags"] = list(dict.fromkeys(tags))
+    if cell_type == "code":
+        out["outputs"] = []
+        out["execution_count"] = None
+    return out
+
+
+def _shape_notes(cell: dict, index: int, anchor_set: set[str]) -> tuple[str | None, list[str]]:
+    """``(grade_id to grade the cell as, notes)`` for one cell of the student's file: the notes
+    name what is wrong with a malformed cell (which is then one of the student's own cells)."""
+    notes = []
+    where = f"cell {index}"
+    metadata = cell.get("metadata", {})
+    if not isinstance(metadata, dict):
+        notes.append(f"{where}: its metadata is {_kind(metadata)}, not an object: ignored")
+        return None, notes
+    nb = metadata.get("nbgrader")
+    if nb is None:
+        return None, notes
+    if not isinstance(nb, dict):
+        notes.append(f"{where}: its nbgrader metadata is {_kind(nb)}, not an object: ignored")
+        return None, notes
+    grade_id = nb.get("grade_id")
+    if grade_id is None or grade_id == "":
+        return None, notes
+    if not isinstance(grade_id, str):
+        notes.append(f"{where}: its grade_id is {_kind(grade_id)}, not a name: ignored")
+        return None, notes
+    if grade_id not in anchor_set:
+        notes.append(f"{where}: grade_id {grade_id!r} is no cell of this assignment: kept as "
+                     "your own cell")
+        return None, notes
+    if not isinstance(cell.get("source", ""), (str, list)):
+        notes.append(f"{where} ({grade_id}): its source is {_kind(cell.get('source'))}, not "
+                     "text: graded as empty")
+    return grade_id, notes
+
+
+def _kind(value) -> str:
+    return {type(None): "null", list: "a list", dict: "an object", bool: "a boolean",
+            int: "a number", float: "a number", str: "a string"}.get(type(value), "a value")
+
+
+def _defined(source: str) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                                   for line in source.splitlines()))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
 def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prepared:
@@ -151,17 +263,36 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
 
     anchors = [meta(c)["grade_id"] for c in released["cells"] if meta(c).get("grade_id")]
     anchor_set = set(anchors)
+    solutions = {meta(c)["grade_id"] for c in released["cells"]
+                 if meta(c).get("solution") and meta(c).get("grade_id")}
+    # Each cell on its own terms: a malformed one is the student's own cell, with a note.
+    shaped = []
+    for index, cell in enumerate(student_nb["cells"], 1):
+        if cell is INVALID_CELL:
+            continue
+        grade_id, more = _shape_notes(cell, index, anchor_set)
+        notes += more
+        shaped.append((cell, grade_id, bool(more), index))
+    present = {g for _, g, _, _ in shaped if g}
+    # Repair: a malformed cell whose code defines a graded function that has no cell of its
+    # own is that function's solution cell (grade_ids of solutions are the functions' names).
+    for position, (cell, grade_id, malformed, index) in enumerate(shaped):
+        if grade_id is None and malformed and cell.get("cell_type") == "code":
+            names = sorted((_defined(text(cell)) & solutions) - present)
+            if len(names) == 1:
+                shaped[position] = (cell, names[0], True, index)
+                present.add(names[0])
+                notes.append(f"cell {index} repaired: graded as the cell {names[0]}")
     by_id: dict[str, dict] = {}
     extras: dict[str | None, list[dict]] = {None: []}
     current: str | None = None
-    for cell in student_nb["cells"]:
-        grade_id = meta(cell).get("grade_id")
-        if grade_id in anchor_set and grade_id not in by_id:
+    for cell, grade_id, _, _ in shaped:
+        if grade_id is not None and grade_id not in by_id:
             by_id[grade_id] = cell
             current = grade_id
             extras.setdefault(current, [])
             continue
-        if grade_id in anchor_set:
+        if grade_id is not None:
             notes.append(f"cell {grade_id} duplicated: the first copy is graded")
         extras.setdefault(current, []).append(_extra(cell))
 
@@ -178,8 +309,8 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
             else:
                 cell["source"] = text(theirs)
                 if theirs.get("cell_type") != template.get("cell_type"):
-                    notes.append(f"cell {grade_id} changed to {theirs.get('cell_type')}: "
-                                 f"graded as {template.get('cell_type')}")
+                    notes.append(f"cell {grade_id} changed to {_printable(theirs.get('cell_type'))}"
+                                 f": graded as {template.get('cell_type')}")
         else:
             if theirs is None and meta(template).get("grade"):
                 notes.append(f"test cell {grade_id} deleted: restored")
@@ -195,6 +326,10 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
         cell.pop("id", None)
     rebuilt["nbformat"], rebuilt["nbformat_minor"] = 4, 4
     return Prepared(rebuilt, notes, None, path.name)
+
+
+def _printable(value) -> str:
+    return value if isinstance(value, str) else _kind(value)
 
 
 def without_instructor_code(nb: dict, released: dict) -> tuple[dict, int]:
@@ -231,13 +366,20 @@ def write_notebook(nb: dict, path: Path) -> None:
     path.write_text(nbformat.writes(node, version=4), encoding="utf-8")
 
 
-def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str]) -> dict:
+def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str],
+                      notes: list[str] | None = None) -> dict:
     """The notebook the student's feedback is rendered from.
 
     ``verdicts``: ``{function: {"passed", "score", "max_score", "feedback"}}`` (trusted);
-    ``test_points``: ``{test grade_id: function}``.
+    ``test_points``: ``{test grade_id: function}``; ``notes``: what the grader found wrong
+    with the submitted file (shown first, as plain text: it may quote file names).
     """
-    nb = copy.deepcopy(prepared)
+    nb, _ = neutralise(prepared)
+    if notes:
+        lines = "".join(f"- {markdown_text(note)}\n" for note in notes)
+        nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
+                               "source": "**The grader's notes on your submission**\n\n"
+                                         + lines})
     for cell in nb["cells"]:
         if cell.get("cell_type") != "code":
             continue
@@ -259,6 +401,58 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
                                     "evalue": message.splitlines()[0] if message else "",
                                     "traceback": ["CheckFailed: " + message]}]
     return nb
+
+
+#: Output types shown as they are in ``autograded/`` copies: inert text and raster images.
+#: Everything else a kernel can send (``text/html``, ``application/javascript``,
+#: ``image/svg+xml``, ``text/markdown``, widget and iframe types, ...) can run script in the
+#: browser of whoever opens the notebook (formgrader renders it for the instructor).
+INERT_MIMETYPES = ("text/plain", "image/png", "image/jpeg", "image/gif")
+ACTIVE_HTML = re.compile(r"<\s*/?\s*(script|iframe|frame|object|embed|svg|math|link|meta|style|"
+                         r"form|base|img|video|audio|source|input|button|textarea|details)\b"
+                         r"|\bon[a-z]+\s*=|javascript:|data:text/html", re.IGNORECASE)
+
+
+def neutralise(nb: dict) -> tuple[dict, int]:
+    """``nb`` with no active content, and how many pieces were neutralised: outputs keep only
+    :data:`INERT_MIMETYPES` (a removed one leaves a plain-text note), and a Markdown cell that
+    holds active HTML (a script tag, an event handler, ``javascript:``) shows it as text."""
+    nb = copy.deepcopy(nb)
+    count = 0
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown" and ACTIVE_HTML.search(text(cell)):
+            cell["source"] = text(cell).replace("&", "&amp;").replace("<", "&lt;")
+            cell.pop("attachments", None)
+            count += 1
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = output.get("data")
+            if not isinstance(data, dict):
+                continue
+            removed = sorted(k for k in data if k not in INERT_MIMETYPES)
+            if not removed:
+                continue
+            count += 1
+            for key in removed:
+                data.pop(key)
+            if "text/plain" not in data:
+                data["text/plain"] = ("[output removed by the grader: "
+                                      f"{', '.join(printable(k) for k in removed)}]")
+            metadata = output.get("metadata")
+            if isinstance(metadata, dict):
+                for key in removed:
+                    metadata.pop(key, None)
+    return nb, count
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def markdown_text(value: str) -> str:
+    """``value`` as literal text inside Markdown: HTML escaped, control characters shown as
+    escapes, Markdown's special characters backslashed (a file name cannot become markup)."""
+    import html
+
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(printable(value), quote=False))
 
 
 # ---------------------------------------------------------------------------------------------

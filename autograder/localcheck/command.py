@@ -54,7 +54,16 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
 )
 from autograder.checks.cases import KINDS, case_to_plain
 from autograder.checks.judge import explain_exception
-from autograder.localcheck.isolation import ChildResult, Limits, default_jobs, kill_all, run_many
+from autograder.localcheck.isolation import (
+    ChildResult,
+    Limits,
+    become_subreaper,
+    default_jobs,
+    kill_all,
+    run_many,
+    sweep_orphans,
+)
+from autograder.localcheck.safefiles import NOTEBOOK_MAX_DEPTH, Refused, loads_bounded, read_regular
 from autograder.publish.expected import judging_data
 from autograder.publish.hidden_cases import all_cases as cases_for
 from autograder.publish.masters import Master, assignments, cell_source, master, nbgrader_meta
@@ -102,22 +111,34 @@ class NotebookResult:
 
 
 # ----------------------------------------------------------------------------- reading
+#: The largest notebook the check reads (the class grader's limit too).
+MAX_NOTEBOOK_BYTES = 50 * 1024**2
+
+
 def load_notebook(path: Path) -> dict:
-    """The notebook as a dict, or :class:`NotGradable` with a one-line reason."""
+    """The notebook as a dict, or :class:`NotGradable` with a one-line reason.
+
+    Cells are taken on their own terms: a cell whose metadata, nbgrader metadata, grade_id or
+    source is malformed (``null``, a list, a number) is read as a plain cell of the learner's
+    (its nbgrader metadata dropped), so the other cells are still checked.
+    """
     if not path.exists():
         raise NotGradable(f"{path}: no such file")
     if path.is_dir():
         raise NotGradable(f"{path}: is a folder without notebooks")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise NotGradable(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=True)
+    except Refused as exc:
+        raise NotGradable(f"{path}: {exc}") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise NotGradable(f"{path}: not a notebook (not UTF-8 text)") from None
     try:
-        nb = json.loads(text)
-    except ValueError as exc:
-        raise NotGradable(f"{path}: not a notebook (invalid JSON: {exc})") from None
+        nb = loads_bounded(text, max_bytes=MAX_NOTEBOOK_BYTES, max_depth=NOTEBOOK_MAX_DEPTH,
+                           what="notebook")
+    except Refused as exc:
+        raise NotGradable(f"{path}: not a notebook ({exc})") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotGradable(f"{path}: not a notebook (no list of cells)")
     fmt = nb.get("nbformat")
@@ -126,7 +147,33 @@ def load_notebook(path: Path) -> dict:
                           "expected 4, as written by Jupyter)")
     if not all(isinstance(c, dict) for c in nb["cells"]):
         raise NotGradable(f"{path}: not a notebook (a cell is not an object)")
+    nb["cells"] = [_well_formed(c) for c in nb["cells"]]
     return nb
+
+
+def _well_formed(cell: dict) -> dict:
+    """``cell`` with a text source and, when they are malformed, no metadata / nbgrader
+    metadata / grade_id (see :func:`load_notebook`)."""
+    cell = dict(cell)
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        cell["source"] = "".join(s for s in source if isinstance(s, str))
+    elif not isinstance(source, str):
+        cell["source"] = ""
+    if not isinstance(cell.get("cell_type"), str):
+        cell["cell_type"] = "raw"
+    metadata = cell.get("metadata")
+    if not isinstance(metadata, dict):
+        cell["metadata"] = {}
+        return cell
+    grader = metadata.get("nbgrader")
+    if grader is None:
+        return cell
+    metadata = dict(metadata)
+    if not isinstance(grader, dict) or not isinstance(grader.get("grade_id", ""), str):
+        metadata.pop("nbgrader")
+    cell["metadata"] = metadata
+    return cell
 
 
 def find_master(path: Path, nb: dict) -> Master:
@@ -479,6 +526,13 @@ def collect_paths(args_paths: list[str]) -> tuple[list[Path], list[str], list[st
     return paths, shown, errors
 
 
+def _is_the_command() -> bool:
+    """True in the process of ``python -m autograder check`` itself (whose children are all
+    check children), not when :func:`main` is called from other code (a test runner)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return getattr(spec, "name", None) in ("autograder.__main__", "autograder.localcheck.command")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m autograder check",
@@ -507,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"autograder check: bad limit setting ({exc})", file=sys.stderr)
         return 2
+    if _is_the_command():
+        become_subreaper()  # every descendant of a child ends with the check (isolation.py)
     paths, shown, errors = collect_paths(args.paths)
     for e in errors:
         print(e, file=sys.stderr)
@@ -518,8 +574,10 @@ def main(argv: list[str] | None = None) -> int:
             graded = grade_notebooks(paths, limits, jobs, shown) if paths else []
     except KeyboardInterrupt:
         kill_all()
+        sweep_orphans()
         print("autograder check: interrupted", file=sys.stderr)
         return 130
+    sweep_orphans()
     results = []
     for _shown, r in graded:
         if isinstance(r, NotGradable):

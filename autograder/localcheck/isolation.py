@@ -28,7 +28,8 @@ got even if it is later killed), and its return value is sent last.
 How the limits work
 -------------------
 - wall time: the parent kills the child's whole process group after ``Limits.wall_seconds``;
-  a CPU-time rlimit slightly above it is a backstop.
+  a CPU-time rlimit slightly above it is a backstop. Descendants that left the group (a
+  double-forked daemon) are adopted and killed by the check command (see ``sweep_orphans``).
 - memory: ``RLIMIT_AS`` (address space) is set in the child before anything else runs, so an
   allocation past the limit raises ``MemoryError`` there (and never hurts the parent). BLAS
   threads are limited to one so that numpy's own reservations stay small.
@@ -74,6 +75,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from autograder.localcheck.safefiles import MESSAGE_MAX_DEPTH, loads_bounded
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -270,6 +273,85 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
+# ----------------------------------------------------------------------------- descendants
+# A child's process group is killed at its end, but a learner's double-forked daemon (fork,
+# setsid, fork) leaves that group and, once its parents exit, would be adopted by init and live
+# on. ``python -m autograder check`` therefore makes itself a *child subreaper*
+# (``prctl(PR_SET_CHILD_SUBREAPER)``): every orphan of its children is adopted by the check
+# itself instead, and :func:`sweep_orphans` kills every such process (and all below it) after
+# each child and before the command exits. Under ``make grade`` as root the children run in
+# PID namespaces of their own instead (the whole namespace dies with its first process).
+
+PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE = 36, 4
+_subreaper = False
+
+
+def become_subreaper() -> bool:
+    """Adopt the orphans of our children (Linux); True when in effect. Only for a process whose
+    children are all check children (the check command), see :func:`sweep_orphans`."""
+    global _subreaper
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        _subreaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        # Not dumpable: other processes of the same user (the children) cannot open our
+        # /proc entries, e.g. /proc/<pid>/fd/1 to write into the report.
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        _subreaper = False
+    return _subreaper
+
+
+def _processes() -> dict[int, int]:
+    """``{pid: parent pid}`` of every process we can see."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    table[int(entry)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    return table
+
+
+def sweep_orphans() -> int:
+    """Kill every process adopted by us (an orphan of a check child, see above) and all its
+    descendants; the children still running are left alone. Returns how many were killed."""
+    if not _subreaper or not os.path.isdir("/proc"):
+        return 0
+    me = os.getpid()
+    killed = 0
+    for _ in range(50):  # until nothing is left (a fork bomb is bounded by its own limits)
+        with _live_lock:
+            live = {proc.pid for proc in _live}
+        table = _processes()
+        roots = [pid for pid, parent in table.items() if parent == me and pid not in live]
+        if not roots:
+            break
+        below = {}
+        for pid, parent in table.items():
+            below.setdefault(parent, []).append(pid)
+        doomed, stack = [], list(roots)
+        while stack:
+            pid = stack.pop()
+            doomed.append(pid)
+            stack.extend(below.get(pid, []))
+        for pid in doomed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        for pid in roots:  # reap what we adopted
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return killed
+
+
 #: Environment variable naming the interpreter (or a wrapper script) that starts each child;
 #: ``make grade`` points it at its sandbox so learner code runs behind the same walls as kernels.
 CHILD_PYTHON_ENV = "AUTOGRADER_CHILD_PYTHON"
@@ -313,6 +395,7 @@ def run_isolated(entry: str, task, limits: Limits | None = None,
         finally:
             with _live_lock:
                 _live.discard(proc)
+            sweep_orphans()
 
 
 def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
@@ -393,7 +476,10 @@ def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
         if not line.strip():
             continue
         try:
-            msg = json.loads(line)
+            # Bounded: a value nested thousands deep is refused here, not a RecursionError
+            # in the judge.
+            msg = loads_bounded(line, max_bytes=limits.data_bytes, max_depth=MESSAGE_MAX_DEPTH,
+                                what="message")
         except ValueError:
             bad_lines += 1
             continue

@@ -138,7 +138,8 @@ def momentum_tuned():
     kappa = 20.0
     beta, alpha = tuned_pair(1.0, kappa)
     gd_alpha = 2 / (1 + kappa)
-    runs = {f"gd, its best lr 2/21 = {gd_alpha:.3f}": _path("gd", bowl, gd_alpha, 60, 0.0, stop_outside=False),
+    runs = {f"gd, its best lr 2/21 = {gd_alpha:.3f}": _path("gd", bowl, gd_alpha, 60, 0.0,
+                                                             stop_outside=False),
             f"momentum, its best pair: lr {alpha:.3f}, beta {beta:.3f}":
                 _path("momentum", bowl, alpha, 60, beta, stop_outside=False)}
     fig, (left, right) = plots.figure(ncols=2)
