@@ -29,6 +29,7 @@ from nbclient import NotebookClient
 
 from autograder import NOTEBOOKS_DIR, REPO_DIR, assignments, master_path
 from autograder.publish import translations as tr
+from autograder.publish.masters import graded_functions
 from autograder.publish.notebooks import nbgrader_env
 
 LANGUAGE = "zh-CN"
@@ -91,7 +92,8 @@ def test_zh_notebooks_keep_every_cell_id_and_nbgrader_metadata(name):
     for original in source.cells:
         translated = cell(zh, original.id)
         assert translated.cell_type == original.cell_type
-        meta, translated_meta = original.metadata.get("nbgrader"), translated.metadata.get("nbgrader")
+        meta = original.metadata.get("nbgrader")
+        translated_meta = translated.metadata.get("nbgrader")
         if meta is None:
             assert translated_meta is None
             continue
@@ -234,7 +236,7 @@ def test_translations_keep_the_math_code_and_figures_of_the_english(name):
         assert sorted(IMAGE.findall(zh)) == sorted(IMAGE.findall(en)), cell_id
         fences_en, fences_zh = FENCE.findall(en), FENCE.findall(zh)
         assert len(fences_en) == len(fences_zh), cell_id
-        for (lang, code_en), (_, code_zh) in zip(fences_en, fences_zh, strict=True):
+        for (_, code_en), (_, code_zh) in zip(fences_en, fences_zh, strict=True):
             assert tr.code_tokens(code_en) == tr.code_tokens(code_zh), cell_id
         assert set(INLINE.findall(FENCE.sub("", zh))) == set(INLINE.findall(FENCE.sub("", en))), \
             cell_id
@@ -338,7 +340,8 @@ def test_matplotlib_finds_the_cjk_font_and_draws_chinese_without_missing_glyphs(
         "from matplotlib import font_manager\n"
         "path = font_manager.findfont(font_manager.FontProperties(family=[family]),\n"
         "                             fallback_to_default=False)\n"
-        "print(family, '|', path, '|', sum('missing from font' in str(w.message) for w in before))\n"
+        "missing = sum('missing from font' in str(w.message) for w in before)\n"
+        "print(family, '|', path, '|', missing)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             cwd=REPO_DIR, env=nbgrader_env(), timeout=300)
@@ -438,5 +441,8 @@ def test_readme_links_the_chinese_edition_and_names_the_translated_notebooks():
     readme = (REPO_DIR / "README.zh-CN.md").read_text(encoding="utf-8")
     for name in assignments():
         assert f"notebooks/zh-CN/{name}.ipynb" in readme, name
-        row = next(line for line in readme.splitlines() if f"zh-CN/{name}.ipynb" in line)
+        row = next(line for line in readme.splitlines()
+                   if line.startswith(f"| [{name}](notebooks/zh-CN/{name}.ipynb)"))
         assert ("已翻译" in row) == (name in TRANSLATED), row
+        for function, points in graded_functions(name):  # the map follows the masters
+            assert f"`{function}` ({points:g})" in row, (name, function)
