@@ -449,3 +449,20 @@ def test_readme_links_the_chinese_edition_and_names_the_translated_notebooks():
         assert ("已翻译" in row) == (name in TRANSLATED), row
         for function, points in graded_functions(name):  # the map follows the masters
             assert f"`{function}` ({points:g})" in row, (name, function)
+
+
+@pytest.mark.slow
+def test_local_check_grades_a_solved_zh_notebook(tmp_path):
+    """The zh-CN notebook is gradable as the English one is: with the master's solution pasted
+    into its (translated) solution cell, ``python -m autograder check`` gives full marks."""
+    from autograder.publish.masters import solution_source
+
+    zh = nbformat.read(ZH_DIR / f"{PILOT}.ipynb", as_version=4)
+    cell(zh, "update_parameters_with_gd").source = solution_source("update_parameters_with_gd")
+    path = tmp_path / f"{PILOT}.ipynb"
+    nbformat.write(zh, path)
+    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path), "--json"],
+                            capture_output=True, text=True, env=nbgrader_env(), timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["score"] == report["max_score"] == 10.0, report
