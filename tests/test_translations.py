@@ -468,3 +468,31 @@ def test_local_check_grades_a_solved_zh_notebook(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["score"] == report["max_score"] == 10.0, report
+
+
+def test_stamp_marks_only_the_named_revised_cells_current(monkeypatch, tmp_path):
+    """The translator's tool after an English change: stamping a revised cell makes it current;
+    a cell whose translation changes code, or that has no entry, is refused and nothing is
+    written."""
+    notebooks, catalogues = tmp_path / "notebooks", tmp_path / "translations"
+    notebooks.mkdir()
+    notebook = english(PILOT)
+    cell(notebook, "notice").source += "\n- One more remark."
+    cell(notebook, "one-step").source += "\nprint(cost)"
+    nbformat.write(notebook, notebooks / f"{PILOT}.ipynb")
+    shutil.copytree(tr.TRANSLATIONS_DIR, catalogues)
+    monkeypatch.setattr(tr, "NOTEBOOKS_DIR", notebooks)
+    monkeypatch.setattr(tr, "TRANSLATIONS_DIR", catalogues)
+    path = tr.catalogue_path(LANGUAGE, PILOT)
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(tr.CatalogueError, match="changes its code"):
+        tr.stamp(LANGUAGE, PILOT, ["notice", "one-step"])
+    with pytest.raises(tr.CatalogueError, match="no cell 'nope'"):
+        tr.stamp(LANGUAGE, PILOT, ["nope"])
+    assert path.read_text(encoding="utf-8") == before
+    entries = tr.load_catalogue(LANGUAGE, PILOT)
+    entries["notice"]["source"] = tr.source_text(entries["notice"]) + "\n- 再补充一点。"
+    tr.write_catalogue(LANGUAGE, PILOT, entries)
+    assert tr.stamp(LANGUAGE, PILOT, ["notice"]) == ["notice"]
+    report = tr.translate(notebook, tr.load_catalogue(LANGUAGE, PILOT), LANGUAGE, PILOT)[1]
+    assert report.stale == ["one-step"] and "notice" in report.translated

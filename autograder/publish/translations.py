@@ -19,7 +19,8 @@ and nbgrader metadata (the checksums of translated cells recomputed with nbgrade
 A cell with no usable translation keeps its English source with a visible notice at its top,
 and is counted: missing (no entry), stale (the English changed since the translation), or
 code-changed (the translation altered code). ``python -m autograder.publish.translations`` prints
-the same report without writing anything.
+the same report without writing anything; ``--stamp CELL...`` marks the named entries current
+once a translator has revised them after an English change.
 """
 
 from __future__ import annotations
@@ -292,14 +293,51 @@ def release(english_dir: Path = NOTEBOOKS_DIR, names: list[str] | None = None,
     return reports
 
 
+def stamp(language: str, assignment: str, cell_ids: list[str]) -> list[str]:
+    """Record the current English hash in the entries of ``cell_ids``, once their translation
+    has been brought up to date with the changed English; return the cells stamped.
+
+    Only named cells are touched (drift is never silenced wholesale); a cell with no entry, or
+    whose translated code differs from the English, is refused with a clear error and nothing
+    is written.
+    """
+    notebook = nbformat.read(NOTEBOOKS_DIR / f"{assignment}.ipynb", as_version=4)
+    by_id = {c.get("id"): c for c in notebook.cells}
+    catalogue = load_catalogue(language, assignment)
+    for cell_id in cell_ids:
+        if cell_id not in by_id:
+            raise CatalogueError(f"{assignment}: no cell {cell_id!r} in the English notebook")
+        if cell_id not in catalogue:
+            raise CatalogueError(f"{assignment}: cell {cell_id!r} has no translation to stamp")
+        cell = by_id[cell_id]
+        if cell["cell_type"] == "code" and code_tokens(
+                source_text(catalogue[cell_id])) != code_tokens(source_text(cell)):
+            raise CatalogueError(f"{assignment}: the translation of cell {cell_id!r} changes "
+                                 "its code; only comments and docstrings may differ")
+    for cell_id in cell_ids:
+        catalogue[cell_id]["english_sha256"] = sha256(source_text(by_id[cell_id]))
+    write_catalogue(language, assignment, catalogue)
+    return cell_ids
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.publish.translations",
                                      description="Report what the translation catalogues "
-                                     "cover (writes nothing); exit 1 when a cell is in English.")
+                                     "cover (writes nothing); exit 1 when a cell is in English. "
+                                     "With --stamp, mark revised translations as current.")
     parser.add_argument("--language", choices=LANGUAGES, default=LANGUAGES[0])
+    parser.add_argument("--stamp", nargs="+", metavar="CELL_ID",
+                        help="cells of ONE assignment whose translation you have revised: "
+                        "record the current English hash in their entries")
     parser.add_argument("assignments", nargs="*", help="only these assignments")
     args = parser.parse_args(argv)
     try:
+        if args.stamp:
+            if len(args.assignments) != 1:
+                parser.error("--stamp needs exactly one assignment")
+            stamped = stamp(args.language, args.assignments[0], args.stamp)
+            print(f"stamped {', '.join(stamped)} in "
+                  f"{catalogue_path(args.language, args.assignments[0])}")
         reports = release(names=args.assignments or None, languages=(args.language,),
                           write=False)
     except CatalogueError as error:
