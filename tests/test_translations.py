@@ -496,3 +496,31 @@ def test_stamp_marks_only_the_named_revised_cells_current(monkeypatch, tmp_path)
     assert tr.stamp(LANGUAGE, PILOT, ["notice"]) == ["notice"]
     report = tr.translate(notebook, tr.load_catalogue(LANGUAGE, PILOT), LANGUAGE, PILOT)[1]
     assert report.stale == ["one-step"] and "notice" in report.translated
+
+
+@pytest.mark.parametrize("name", assignments())
+def test_no_solution_or_hidden_test_reaches_the_translations(name):
+    """Catalogues translate the student cells: no solution line, no hidden test, no marker."""
+    texts = {f"notebooks/{LANGUAGE}/{name}.ipynb":
+             (ZH_DIR / f"{name}.ipynb").read_text(encoding="utf-8")}
+    if tr.catalogue_path(LANGUAGE, name).is_file():
+        texts[str(tr.catalogue_path(LANGUAGE, name))] = tr.catalogue_path(
+            LANGUAGE, name).read_text(encoding="utf-8")
+    solution_lines = set()
+    for c in nbformat.read(master_path(name), as_version=4).cells:
+        for block in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", c.source,
+                                re.S):
+            solution_lines |= {line.strip() for line in block.splitlines()
+                               if len(line.strip()) >= 20}
+    # lines the English student notebook shows anyway (given code written alike) are no secret
+    shown = json.dumps(json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text()),
+                       ensure_ascii=False)
+    solution_lines = {line for line in solution_lines
+                      if json.dumps(line, ensure_ascii=False)[1:-1] not in shown}
+    for where, text in texts.items():
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "hidden=True"):
+            assert marker not in text, f"{marker!r} in {where}"
+        decoded = json.loads(text)
+        plain = json.dumps(decoded, ensure_ascii=False)
+        for line in solution_lines:
+            assert json.dumps(line, ensure_ascii=False)[1:-1] not in plain, (where, line)
