@@ -524,3 +524,13 @@ def test_no_solution_or_hidden_test_reaches_the_translations(name):
         plain = json.dumps(decoded, ensure_ascii=False)
         for line in solution_lines:
             assert json.dumps(line, ensure_ascii=False)[1:-1] not in plain, (where, line)
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_chinese_paragraphs_are_not_broken_between_two_characters(name):
+    """A line break inside a Markdown paragraph renders as a space, which is wrong between two
+    Chinese characters: Chinese paragraphs are written on one line."""
+    cjk = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+    for cell_id, _, zh in translated_markdown(name):
+        broken = re.search(f"[{cjk}]\n[ \t]*[{cjk}]", FENCE.sub("", zh))
+        assert not broken, f"{name} {cell_id}: {broken.group(0)!r}"
