@@ -9,7 +9,7 @@ NB      ?= notebooks
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab test check release figures grade test-browser benchmarks clean zh-font
+.PHONY: help lab test check release figures grade test-browser benchmarks clean
 
 help:
 	@echo "make lab           set up .venv and open the course in JupyterLab"
@@ -19,7 +19,6 @@ help:
 	@echo "make figures       regenerate the concept figures in notebooks/figures/"
 	@echo "make grade         autograde autograder/submitted/ with nbgrader, export grades.csv"
 	@echo "make test-browser  the student experience in headless Chromium"
-	@echo "make zh-font       install the CJK font the Chinese edition's figures use"
 
 # The installer is uv (from PyPI, into .venv): a cold install takes seconds where pip takes
 # minutes. When uv cannot be had or fails, pip does the same install.
@@ -76,6 +75,7 @@ benchmarks: $(VENV)/.installed
 # The Chinese edition's figures use Noto Sans CJK SC, from Debian's fonts-noto-cjk (installed
 # here when missing and apt-get can run). Without it the course still works; Chinese figure text
 # then shows as boxes and helpers.plots.use_language("zh-CN") warns.
+.PHONY: zh-font
 zh-font:
 	@if fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \

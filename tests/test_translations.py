@@ -68,7 +68,7 @@ def test_zh_notebooks_are_exactly_what_the_release_writes(tmp_path, capsys):
 
 def test_release_command_writes_the_zh_edition_through_its_hook():
     source = (REPO_DIR / "autograder" / "publish" / "notebooks.py").read_text()
-    assert "translations.release(args.output" in source
+    assert "translations.release(args.output, args.assignments or None)" in source
 
 
 @pytest.mark.parametrize("name", TRANSLATED)

@@ -19,7 +19,6 @@ from pathlib import Path
 import nbformat
 
 from autograder import COURSE_DIR, NOTEBOOKS_DIR, REPO_DIR, SOURCE_DIR, assignments
-from autograder.publish import translations
 from autograder.publish.masters import graded_functions, load_master, source
 
 README = REPO_DIR / "README.md"
@@ -149,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for path in generate(args.output, args.assignments or None):
         print(f"released {path}")
-    translations.release(args.output, args.assignments or None)  # notebooks/zh-CN/, from them
+    from autograder.publish import translations  # notebooks/<language>/, from those releases
+    translations.release(args.output, args.assignments or None)
     if args.output.resolve() == NOTEBOOKS_DIR.resolve() and update_readme():
         print(f"updated the course map in {README}")
     return 0
