@@ -62,7 +62,7 @@ formgrader: $(VENV)/.installed
 # --dist loadfile: a module's tests share one worker, so a module-scoped fixture (the graded
 # fixture class) is built once; xdist's loadgroup marks are ignored under pytest 9.2
 # (pytest-xdist issue 1386).
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev zh-font
 	$(PY) -m pytest -n 2 --dist loadfile tests
 
 check: $(VENV)/.installed
@@ -89,6 +89,19 @@ test-browser: $(VENV)/.installed-dev
 
 benchmarks: $(VENV)/.installed
 	$(PY) benchmarks/training.py
+
+# The Chinese edition's figures use Noto Sans CJK SC, from Debian's fonts-noto-cjk (installed
+# here when missing and apt-get can run). Without it the course still works; Chinese figure text
+# then shows as boxes and helpers.plots.use_language("zh-CN") warns.
+.PHONY: zh-font
+zh-font:
+	@if fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
+	       apt-get install -y -q fonts-noto-cjk >/dev/null; } \
+	  || echo "could not install fonts-noto-cjk: Chinese figure text will show as boxes"; \
+	else echo "for Chinese figures install a CJK font, e.g. sudo apt-get install fonts-noto-cjk"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

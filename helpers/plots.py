@@ -618,3 +618,70 @@ __all__ = [
     "plot_costs", "plot_decision_boundary", "plot_learning_rates", "plot_surface",
     "plot_trajectories", "save_figure", "scatter_classes", "smooth_curve", "use_course_style",
 ]
+
+
+# --------------------------------------------------------------------------- languages
+#: Fonts with Simplified Chinese glyphs, best first: Noto Sans CJK SC (Debian's fonts-noto-cjk,
+#: which `make zh-font` installs), the same design under Adobe's name, then what Windows, macOS
+#: and other Linux systems usually have.
+CJK_FONTS: dict[str, tuple[str, ...]] = {
+    "zh-CN": ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei",
+              "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "SimHei"),
+}
+
+
+def _installed_font_families() -> set[str]:
+    from matplotlib import font_manager
+
+    return {entry.name for entry in font_manager.fontManager.ttflist}
+
+
+def _register_system_cjk_fonts() -> None:
+    """Add CJK font files installed after matplotlib built its font cache (e.g. by apt)."""
+    from matplotlib import font_manager
+
+    for path in font_manager.findSystemFonts():
+        name = Path(path).name.lower()
+        if any(word in name for word in ("cjk", "sourcehan", "wqy", "msyh", "pingfang",
+                                         "simhei", "notosanssc")):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # an unreadable font file: skip it
+                continue
+
+
+def use_language(language: str = "en") -> str | None:
+    """Make figures able to show text in ``language`` (``"en"`` or ``"zh-CN"``).
+
+    For ``"zh-CN"`` a font with Chinese glyphs is added behind the course's Latin font, so
+    Latin letters and digits look as in the English figures and Chinese characters come from the
+    CJK font. Returns the family used (None for English). When no Chinese font is installed, a
+    warning says how to install one and figures still draw (Chinese characters then show as
+    boxes); nothing else changes.
+    """
+    if language == "en":
+        mpl.rcParams["font.family"] = mpl.rcParamsDefault["font.family"]
+        return None
+    if language not in CJK_FONTS:
+        raise ValueError(f"unknown language {language!r}: use one of "
+                         f"{', '.join(['en', *CJK_FONTS])}")
+    installed = _installed_font_families()
+    if not installed.intersection(CJK_FONTS[language]):
+        _register_system_cjk_fonts()
+        installed = _installed_font_families()
+    family = next((name for name in CJK_FONTS[language] if name in installed), None)
+    if family is None:
+        import warnings
+
+        warnings.warn(f"no font with Chinese characters found (looked for "
+                      f"{', '.join(CJK_FONTS[language])}); install one, e.g. `make zh-font` "
+                      "(Debian/Ubuntu: apt-get install fonts-noto-cjk)", stacklevel=2)
+        return None
+    # Matplotlib falls back glyph by glyph along font.family (not inside the generic
+    # "sans-serif" list): the course's Latin font first, the CJK font for what it lacks.
+    from matplotlib import font_manager
+
+    sans = font_manager.FontProperties(family=["sans-serif"])
+    latin = font_manager.get_font(font_manager.findfont(sans)).family_name
+    mpl.rcParams["font.family"] = [latin, family]
+    return family

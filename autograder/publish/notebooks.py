@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"regenerated the given cell {cell} from the masters' solutions")
     for path in generate(args.output, args.assignments or None):
         print(f"released {path}")
+    from autograder.publish import translations  # notebooks/<language>/, from those releases
+    translations.release(args.output, args.assignments or None)
     if args.output.resolve() == NOTEBOOKS_DIR.resolve() and update_readme():
         print(f"updated the course map in {README}")
     # The checks' precomputed data (visible cases: the masters' and the mistake families'
