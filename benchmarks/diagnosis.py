@@ -283,10 +283,7 @@ def judge_in_process(variants: list[Variant]) -> list[Outcome]:
     for v in variants:   # the references first, before any learner code, as the command does
         if v.function not in judging:
             cases = command.cases_for(v.function)
-            if hasattr(command, "judging_data"):      # references and the mistake family
-                judging[v.function] = (cases, command.judging_data(v.function, cases))
-            else:
-                judging[v.function] = (cases, (command.reference_records(v.function, cases),))
+            judging[v.function] = (cases, command.judging_data(v.function, cases))
     out = []
     for v in variants:
         cases, data = judging[v.function]

@@ -217,16 +217,10 @@ def test_wheel_carries_no_marker_master_or_solution_code(wheel_files):
 
 
 def trusted_hidden_cases() -> dict[str, list]:
-    """The hidden cases, as the trusted side (the local check, the grader) computes them: from
-    ``autograder.publish.hidden_cases`` once they live there, else (older trees) from the
-    checks' own ``cases_for(name, hidden=True)``."""
-    from autograder.checks.cases import FUNCTIONS, cases_for
+    """The hidden cases, as the trusted side (the local check, the grader) computes them."""
+    from autograder.checks.cases import FUNCTIONS
+    from autograder.publish.hidden_cases import hidden_cases
 
-    try:
-        from autograder.publish.hidden_cases import hidden_cases
-    except ImportError:
-        def hidden_cases(name):
-            return cases_for(name, hidden=True)
     found = {name: hidden_cases(name) for name in FUNCTIONS}
     assert sum(map(len, found.values())) >= 20, "the trusted side computed no hidden cases"
     return found
