@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograder import COURSE_DIR, NOTEBOOKS_DIR, assignments, master_path
 from autograder.publish.notebooks import generate, nbgrader_env
@@ -111,15 +109,9 @@ def test_student_notebook_fails_every_test_cell(name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_master_runs_headless_and_prints_the_classic_results(name, tmp_path):
-    nb = nbformat.read(master_path(name), as_version=4)
-    env_backup = os.environ.pop("NBGRADER_EXECUTION", None)
-    try:
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(master_path(name).parent)}}).execute()
-    finally:
-        if env_backup is not None:
-            os.environ["NBGRADER_EXECUTION"] = env_backup
+def test_master_runs_headless_and_prints_the_classic_results(name, executed_master):
+    # executed once per run, shared with test_translations.py (tests/conftest.py)
+    nb = executed_master(name)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors, errors
     printed = code_and_outputs(nb)

@@ -1,0 +1,94 @@
+"""Fixtures shared by several test modules.
+
+``executed_master``: a master notebook executed once per test run, whichever module asks first.
+tests/test_notebooks.py checks what the English master prints and tests/test_translations.py
+compares the Chinese edition's output with it; each used to run the English master itself. With
+``pytest -n 2 --dist loadfile`` the two modules sit in different worker processes, which share no
+memory, so the executed notebook is kept as a file under pytest's cache folder, in a folder of
+this run only (xdist's ``testrunuid``, the same in every worker; a fresh id without xdist): a
+new run always executes the masters again. A file lock makes the second asker wait for the first
+instead of running the same master twice. A master that fails to run is not cached: every asker
+runs it and sees the error.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder import master_path
+
+_RUNS_KEPT_SECONDS = 24 * 3600
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+        config.optim_run_id = uuid.uuid4().hex
+    else:
+        config.optim_run_id = config.workerinput["testrunuid"]
+
+
+def execute_master(name: str) -> nbformat.NotebookNode:
+    """The master ``name`` executed headless in the course's folder, as a student runs it (the
+    grading shrink switch ``NBGRADER_EXECUTION`` unset)."""
+    notebook = nbformat.read(master_path(name), as_version=4)
+    saved = os.environ.pop("NBGRADER_EXECUTION", None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            NotebookClient(notebook, timeout=600, kernel_name="python3",
+                           resources={"metadata": {"path": str(master_path(name).parent)}}
+                           ).execute()
+    finally:
+        if saved is not None:
+            os.environ["NBGRADER_EXECUTION"] = saved
+    return notebook
+
+
+def _run_folder(config) -> Path:
+    if config.cache is not None:
+        parent = Path(config.cache.mkdir("executed-masters"))
+    else:  # -p no:cacheprovider
+        parent = Path(os.environ.get("TMPDIR", "/tmp")) / "optim-executed-masters"
+        parent.mkdir(exist_ok=True)
+    for old in parent.iterdir():  # earlier runs' folders
+        try:
+            if (old.name != config.optim_run_id
+                    and time.time() - old.stat().st_mtime > _RUNS_KEPT_SECONDS):
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    folder = parent / config.optim_run_id
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def executed_master(request):
+    """``executed_master(name)``: a fresh copy of the master ``name`` as executed in this run."""
+    folder = _run_folder(request.config)
+
+    def get(name: str) -> nbformat.NotebookNode:
+        digest = hashlib.sha256(master_path(name).read_bytes()).hexdigest()[:16]
+        cached = folder / f"{name}-{digest}.ipynb"
+        with open(folder / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if cached.is_file():
+                return nbformat.read(cached, as_version=4)
+            notebook = execute_master(name)
+            partial = cached.with_suffix(".partial")
+            nbformat.write(notebook, partial)
+            partial.replace(cached)
+            return notebook
+
+    return get
