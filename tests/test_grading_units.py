@@ -214,3 +214,20 @@ def test_summary_lists_at_most_three_mistakes_per_assignment():
     assert len(lines) == 2 and lines[1].count("(4 students)") == 3
     assert mistakes.summary_lines([]) == [
         "Most common mistakes: none (every graded function passed)."]
+
+
+def test_zygote_warms_what_a_kernels_first_traceback_needs():
+    # In a fresh interpreter: the warm-up formats a traceback without complaint and leaves the
+    # modules IPython's verbose tracebacks import loaded (forked kernels then inherit them).
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom autograder.grading import sandbox\nsandbox._warm_tracebacks()\n"
+            "print(sorted(m for m in ('stack_data', 'pygments.lexers.python', "
+            "'pygments.formatters.terminal256') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "not warmed" not in result.stderr, result.stderr
+    assert result.stdout.strip() == str(["pygments.formatters.terminal256",
+                                         "pygments.lexers.python", "stack_data"])
