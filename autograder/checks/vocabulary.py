@@ -22,6 +22,9 @@ PREFIX = {
     "update_parameters_with_adam": "adam",
     "update_lr": "update-lr",
     "schedule_lr_decay": "schedule-lr",
+    "update_parameters_with_nesterov": "nesterov",
+    "update_parameters_with_adamw": "adamw",
+    "warmup_cosine_lr": "warmup-cosine",
 }
 
 _UPDATE_SHARED = {
