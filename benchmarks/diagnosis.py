@@ -58,6 +58,9 @@ PREFIXES = {
     "adam": "update_parameters_with_adam",
     "update-lr": "update_lr",
     "schedule-lr": "schedule_lr_decay",
+    "nesterov": "update_parameters_with_nesterov",
+    "adamw": "update_parameters_with_adamw",
+    "warmup-cosine": "warmup_cosine_lr",
 }
 ASSIGNMENT = {
     "update_parameters_with_gd": "01_gradient_descent",
@@ -70,6 +73,9 @@ ASSIGNMENT = {
     "update_parameters_with_adam": "05_adam",
     "update_lr": "06_learning_rate_decay",
     "schedule_lr_decay": "06_learning_rate_decay",
+    "update_parameters_with_nesterov": "08_beyond_adam",
+    "update_parameters_with_adamw": "08_beyond_adam",
+    "warmup_cosine_lr": "08_beyond_adam",
 }
 MARKER = re.compile(r"^# === (?P<name>\S.*?)\s*$")
 EXPECT = re.compile(r"^# expect: (?P<label>\S+)\s*$")

@@ -112,6 +112,31 @@ def load_moons(path: Path | str | None = None):
         return data["X_train"], data["Y_train"], data["X_test"], data["Y_test"]
 
 
+def load_digits(n_train: int = 1000, seed: int = 0):
+    """Load scikit-learn's 8x8 handwritten digits as a binary task with a held-out split.
+
+    The 1797 images ship inside scikit-learn (nothing is downloaded). Each image becomes one
+    column of 64 pixel intensities scaled from 0..16 to [0, 1]; the label is 1 for the digits
+    5 to 9 and 0 for the digits 0 to 4. The examples are shuffled with a fixed seed, so the split
+    is the same on every call and every machine; the first `n_train` columns are the training set.
+
+    Returns
+    -------
+    X_train : ndarray of shape (64, n_train)
+    Y_train : ndarray of shape (1, n_train), labels in {0, 1}
+    X_test : ndarray of shape (64, 1797 - n_train)
+    Y_test : ndarray of shape (1, 1797 - n_train)
+    """
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    images = sklearn_digits()
+    X = (images.data / 16.0).T
+    Y = (images.target >= 5).astype(np.float64).reshape(1, -1)
+    order = np.random.default_rng(seed).permutation(X.shape[1])
+    X, Y = X[:, order], Y[:, order]
+    return X[:, :n_train], Y[:, :n_train], X[:, n_train:], Y[:, n_train:]
+
+
 def plot_moons(X, Y, ax=None, title="Two moons", **scatter_kwargs):
     """Scatter plot of one split, coloured by label.
 

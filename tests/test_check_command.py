@@ -18,7 +18,7 @@ from autograder.publish.masters import master, nbgrader_meta
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 HOSTILE = FIXTURES / "hostile"
 GRADED = ["01_gradient_descent", "02_minibatches", "03_momentum", "04_rmsprop", "05_adam",
-          "06_learning_rate_decay"]
+          "06_learning_rate_decay", "08_beyond_adam"]
 FAST = ["--timeout", "4"]
 
 
@@ -90,6 +90,50 @@ def test_every_filled_notebook_passes(assignment, tmp_path, capsys):
     code, data, _ = run_json(path, capsys=capsys)
     assert code == 0, data
     assert data["score"] == data["max_score"] == 10.0
+
+
+# Notebook 08: one learner's mistake per graded function, and the id the JSON must carry.
+WRONG_08 = {
+    "update_parameters_with_nesterov": ("nesterov/no-look-ahead", '''
+def update_parameters_with_nesterov(parameters, grads, v, beta, learning_rate):
+    for key in grads:
+        v[key] = beta * v[key] + (1 - beta) * grads[key]
+        parameters[key[1:]] = parameters[key[1:]] - learning_rate * v[key]
+    return parameters, v
+'''),
+    "update_parameters_with_adamw": ("adamw/adam-with-l2", '''
+def update_parameters_with_adamw(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
+                                 beta2=0.999, epsilon=1e-8, weight_decay=0.01):
+    vc, sc = {}, {}
+    for key in grads:
+        g = grads[key] + weight_decay * parameters[key[1:]]
+        v[key] = beta1 * v[key] + (1 - beta1) * g
+        s[key] = beta2 * s[key] + (1 - beta2) * g ** 2
+        vc[key] = v[key] / (1 - beta1 ** t)
+        sc[key] = s[key] / (1 - beta2 ** t)
+        parameters[key[1:]] = parameters[key[1:]] - learning_rate * vc[key] / (np.sqrt(sc[key]) + epsilon)
+    return parameters, v, s, vc, sc
+'''),
+    "warmup_cosine_lr": ("warmup-cosine/no-clamp", '''
+def warmup_cosine_lr(learning_rate0, step, warmup_steps, total_steps, min_learning_rate=0.0):
+    if step < warmup_steps:
+        return learning_rate0 * step / warmup_steps
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return min_learning_rate + (learning_rate0 - min_learning_rate) * (1 + np.cos(np.pi * progress)) / 2
+'''),
+}
+
+
+def test_notebook_08_mistakes_carry_their_ids_in_the_json(tmp_path, capsys):
+    overrides = {name: source for name, (_, source) in WRONG_08.items()}
+    nb = fill(student("08_beyond_adam"), "08_beyond_adam", overrides)
+    code, data, _ = run_json(write(tmp_path, "08_beyond_adam.ipynb", nb), capsys=capsys)
+    assert code == 1
+    by_name = {f["name"]: f for f in data["functions"]}
+    for name, (mistake, _) in WRONG_08.items():
+        assert not by_name[name]["passed"] and by_name[name]["score"] == 0.0, name
+        assert by_name[name]["mistake"] == mistake, (name, by_name[name]["feedback"])
+        assert "Hint:" in by_name[name]["feedback"]
 
 
 def test_stubs_are_not_attempted(capsys):

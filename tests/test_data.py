@@ -63,3 +63,19 @@ def test_missing_data_names_both_places(tmp_path, monkeypatch):
         raise AssertionError("load_moons found data that is not there")
     assert str(tmp_path / "datasets") in message and str(tmp_path / "pkg") in message
     assert "python -m helpers.data" in message
+
+
+def test_digits_are_a_deterministic_binary_split_with_examples_as_columns():
+    X_train, Y_train, X_test, Y_test = data.load_digits()
+    assert X_train.shape == (64, 1000) and Y_train.shape == (1, 1000)
+    assert X_test.shape == (64, 797) and Y_test.shape == (1, 797)
+    assert X_train.min() >= 0.0 and X_train.max() <= 1.0
+    assert set(np.unique(np.concatenate([Y_train, Y_test], axis=1))) == {0.0, 1.0}
+    # both classes appear in both splits, roughly half and half (0-4 against 5-9)
+    assert 0.4 < Y_train.mean() < 0.6 and 0.4 < Y_test.mean() < 0.6
+    again = data.load_digits()
+    for first, second in zip((X_train, Y_train, X_test, Y_test), again):
+        np.testing.assert_array_equal(first, second)
+    # the seed really picks the split
+    other_seed = data.load_digits(seed=1)
+    assert not np.array_equal(other_seed[0], X_train)

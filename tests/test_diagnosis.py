@@ -157,7 +157,8 @@ def test_precomputed_data_hold_no_hidden_case_and_stay_small():
         hidden = {c.id for c in all_cases(name, hidden=True)}
         assert not hidden & set(doc["reference"]) and not hidden & set(doc["cases"])
         assert "learner_lines" not in path.read_text(encoding="utf-8")   # no mutant source
-    assert total < 2_000_000, total
+    # 2.97 MB with notebook 08 (adamw 0.81 MB, nesterov 0.19 MB, measured 2026-12-03)
+    assert total < 3_200_000, total
 
 
 # ----------------------------------------------------------------------------- learner code

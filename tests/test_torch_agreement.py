@@ -1,8 +1,10 @@
 """The masters' update rules agree with torch.optim in float64 (COURSE_SPEC: graded functions).
 
-``tests/fixtures/torch_reference.npz`` holds what PyTorch's SGD, SGD with momentum, RMSprop
-and Adam did to a small 2-layer parameter dict over several steps with fixed gradients and
-unusual hyperparameters (see ``tests/fixtures/make_torch_reference.py``, which wrote it and
+``tests/fixtures/torch_reference.npz`` holds what PyTorch's SGD, SGD with momentum, RMSprop,
+Adam, AdamW (weight_decay 0.1) and SGD with ``nesterov=True`` (through the bridge
+``lr * (1 - beta)``, buffer ``v / (1 - beta)``) did to a small 2-layer parameter dict over several
+steps with fixed gradients and unusual hyperparameters, and the learning rates of ``LambdaLR``
+and ``CosineAnnealingLR`` for the warm-up cosine schedule (see ``tests/fixtures/make_torch_reference.py``, which wrote it and
 explains how each course rule maps onto torch.optim). This test does not need torch: it runs
 the instructor masters' solution cells on the same gradients and compares every step.
 """
@@ -137,3 +139,68 @@ def test_adam_agrees_with_torch_adam(reference):
                                  (v_corrected, "v_corrected"), (s_corrected, "s_corrected")):
                 assert_agrees(ours[f"d{key}"], reference[f"adam/{theirs}/d{key}"][step],
                               f"{where} ({theirs})")
+
+
+def test_nesterov_agrees_with_torch_sgd_nesterov_through_the_bridge(reference):
+    """SGD(lr * (1 - beta), momentum=beta, nesterov=True): torch's buffer is v / (1 - beta)."""
+    update = master_function("update_parameters_with_nesterov")
+    settings = reference["settings"]
+    parameters, v = initial_parameters(reference), zeros_like_state(reference)
+    for step in range(settings["num_steps"]):
+        parameters, v = update(parameters, gradients(reference, step), v, settings["beta"],
+                               settings["lr"])
+        for key in KEYS:
+            where = f"nesterov step {step + 1}, {key}"
+            assert_agrees(parameters[key], reference[f"nesterov/parameters/{key}"][step], where)
+            assert_agrees(v[f"d{key}"] / (1 - settings["beta"]),
+                          reference[f"nesterov/momentum_buffer/d{key}"][step],
+                          where + " (v / (1 - beta) vs torch's momentum_buffer)")
+
+
+def test_nesterov_differs_from_momentum(reference):
+    """The recorded look-ahead is not plain momentum (a no-look-ahead rule would fail above)."""
+    for key in KEYS:
+        assert not np.allclose(reference[f"nesterov/parameters/{key}"],
+                               reference[f"momentum/parameters/{key}"], rtol=1e-6, atol=0)
+
+
+def test_adamw_agrees_with_torch_adamw(reference):
+    update = master_function("update_parameters_with_adamw")
+    settings = reference["settings"]
+    weight_decay = float(reference["weight_decay"])
+    parameters = initial_parameters(reference)
+    v, s = zeros_like_state(reference), zeros_like_state(reference)
+    for step in range(settings["num_steps"]):
+        t = step + 1
+        parameters, v, s, v_corrected, s_corrected = update(
+            parameters, gradients(reference, step), v, s, t, settings["lr"], settings["beta"],
+            settings["beta2"], settings["eps"], weight_decay)
+        for key in KEYS:
+            where = f"adamw step {t}, {key}"
+            assert_agrees(parameters[key], reference[f"adamw/parameters/{key}"][step], where)
+            for ours, theirs in ((v, "exp_avg"), (s, "exp_avg_sq"),
+                                 (v_corrected, "v_corrected"), (s_corrected, "s_corrected")):
+                assert_agrees(ours[f"d{key}"], reference[f"adamw/{theirs}/d{key}"][step],
+                              f"{where} ({theirs})")
+
+
+def test_adamw_decay_matters_in_the_fixture(reference):
+    """weight_decay 0.1 moves the parameters well beyond rounding: Adam's run differs."""
+    worst = max(np.max(np.abs(reference[f"adamw/parameters/{k}"]
+                              - reference[f"adam/parameters/{k}"])) for k in KEYS)
+    assert worst > 1e-4
+
+
+def test_warmup_cosine_agrees_with_torch_schedulers(reference):
+    schedule = master_function("warmup_cosine_lr")
+    lr0, warmup, total, low = (float(x) for x in reference["schedule/settings"])
+    warmup, total = int(warmup), int(total)
+    lambda_lrs = reference["schedule/lambda_lr"]
+    assert len(lambda_lrs) > total + 2   # warm-up, cosine and past total_steps
+    ours = np.array([schedule(lr0, step, warmup, total, low) for step in range(len(lambda_lrs))],
+                    dtype=np.float64)
+    np.testing.assert_allclose(ours, lambda_lrs, rtol=RTOL, atol=1e-15,
+                               err_msg="warmup_cosine_lr vs LambdaLR")
+    # torch's own cosine (not our formula), from the end of the warm-up to total_steps
+    np.testing.assert_allclose(ours[warmup:total + 1], reference["schedule/cosine_annealing_lr"],
+                               rtol=RTOL, atol=0, err_msg="warmup_cosine_lr vs CosineAnnealingLR")

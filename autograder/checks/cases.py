@@ -9,6 +9,10 @@ one too far shows), betas 0.8 and 0.888 (a swapped beta or a missing ``1 - beta`
 epsilon 1e-2 (epsilon inside or outside the square root differs), t from 1 to 3 in several calls
 in a row (bias correction and step counters show), a zero starting state and a non-zero one,
 example counts that leave a partial last mini-batch, and epochs on both sides of a decay step.
+Notebook 08 adds weight_decay 0.1 (large enough that a decay without the learning rate, on W
+only or with the post-step W shows) and warm-up steps before, at and after the end of the
+warm-up and after total_steps, with a non-zero min_learning_rate. (A schedule's case keeps its
+steps under ``epochs`` so every scalar kind shares one recorder and one judge.)
 """
 
 from __future__ import annotations
@@ -29,7 +33,12 @@ KINDS = {
     "update_parameters_with_adam": "update",
     "update_lr": "scalar",
     "schedule_lr_decay": "scalar",
+    "update_parameters_with_nesterov": "update",
+    "update_parameters_with_adamw": "update",
+    "warmup_cosine_lr": "scalar",
 }
+#: Update rules that take a step counter t (Adam's bias correction).
+WITH_T = ("update_parameters_with_adam", "update_parameters_with_adamw")
 FUNCTIONS = tuple(KINDS)
 
 
@@ -138,6 +147,12 @@ UPDATE_HYPER = {
                                      "epsilon": 1e-2},
                                     {"learning_rate": 0.05, "beta1": 0.888, "beta2": 0.8,
                                      "epsilon": 1e-2}],
+    "update_parameters_with_nesterov": [{"beta": 0.8, "learning_rate": 0.1},
+                                        {"beta": 0.888, "learning_rate": 0.05}],
+    "update_parameters_with_adamw": [{"learning_rate": 0.1, "beta1": 0.8, "beta2": 0.888,
+                                      "epsilon": 1e-2, "weight_decay": 0.1},
+                                     {"learning_rate": 0.05, "beta1": 0.888, "beta2": 0.8,
+                                      "epsilon": 1e-2, "weight_decay": 0.3}],
 }
 # (index, layer_dims, seed, steps, state, t_start)
 UPDATE_PLANS = [(0, (3, 4, 2, 1), 1, 1, "zero", 1), (1, (3, 4, 2, 1), 2, 3, "zero", 1)]
@@ -157,6 +172,14 @@ SCALAR_PLANS = {
         (1, {"learning_rate0": 0.1, "decay_rate": 0.3, "time_interval": None,
              "epochs": [10, 1000, 1499, 2999, 3000]}),
     ],
+    # the steps go under "epochs": before, at and after the end of the warm-up, at and after
+    # total_steps
+    "warmup_cosine_lr": [
+        (0, {"learning_rate0": 0.5, "warmup_steps": 4, "total_steps": 20,
+             "min_learning_rate": None, "epochs": [0, 1, 3, 4, 5, 9, 12, 20, 25]}),
+        (1, {"learning_rate0": 0.1, "warmup_steps": 10, "total_steps": 50,
+             "min_learning_rate": 0.01, "epochs": [0, 2, 9, 10, 11, 25, 30, 49, 50, 80]}),
+    ],
 }
 
 
@@ -173,10 +196,12 @@ def update_cases(name, plans, hyper, hidden):
         parts = [layers_text(dims)]
         if uses_state:
             who = {"update_parameters_with_momentum": "v", "update_parameters_with_rmsprop": "s",
-                   "update_parameters_with_adam": "v and s"}[name]
+                   "update_parameters_with_adam": "v and s",
+                   "update_parameters_with_nesterov": "v",
+                   "update_parameters_with_adamw": "v and s"}[name]
             parts.append(f"starting from zero {who}" if state == "zero"
                          else f"starting from a non-zero {who}")
-        if name == "update_parameters_with_adam":
+        if name in WITH_T:
             spec["t_start"] = t0 if state != "zero" else 1
             ts = [spec["t_start"] + k for k in range(steps)]
             parts.append("t = " + ", ".join(map(str, ts)))
@@ -211,6 +236,15 @@ def minibatch_cases(name, plans, hidden):
 def scalar_cases(name, plans, hidden):
     cases = []
     for i, spec in plans:
+        if name == "warmup_cosine_lr":
+            parts = [f"learning_rate0={spec['learning_rate0']}",
+                     f"warmup_steps={spec['warmup_steps']}", f"total_steps={spec['total_steps']}",
+                     "min_learning_rate left at its default (0.0)"
+                     if spec["min_learning_rate"] is None
+                     else f"min_learning_rate={spec['min_learning_rate']}",
+                     "step = " + ", ".join(map(str, spec["epochs"]))]
+            cases.append(Case(name, i, ", ".join(parts), hidden, dict(spec)))
+            continue
         parts = [f"learning_rate0={spec['learning_rate0']}", f"decay_rate={spec['decay_rate']}"]
         if name == "schedule_lr_decay":
             parts.append("time_interval left at its default (1000)" if spec["time_interval"] is None

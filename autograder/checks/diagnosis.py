@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.checks.cases import KINDS, Case, build
+from autograder.checks.cases import KINDS, WITH_T, Case, build
 from autograder.checks.feedback import KEY_RE
 from autograder.checks.vocabulary import PREFIX
 
@@ -28,6 +28,8 @@ RETURN_NAMES = {
     "update_parameters_with_momentum": ["parameters", "v"],
     "update_parameters_with_rmsprop": ["parameters", "s"],
     "update_parameters_with_adam": ["parameters", "v", "s", "v_corrected", "s_corrected"],
+    "update_parameters_with_nesterov": ["parameters", "v"],
+    "update_parameters_with_adamw": ["parameters", "v", "s", "v_corrected", "s_corrected"],
 }
 _SHAPE_SLUGS = ("returns-three-values", "returns-in-wrong-order")
 
@@ -208,10 +210,10 @@ def return_shape(name: str, records: dict) -> str | None:
             if not ret.get("sequence"):
                 return None
             items = ret.get("items", [])
-            if name == "update_parameters_with_adam" and ret.get("length") == 3 and \
+            if name in WITH_T and ret.get("length") == 3 and \
                     _is_param_dict(items[0]) and all(_is_state_dict(x) for x in items[1:]):
                 return "three"
-            if name != "update_parameters_with_adam" and ret.get("length") == 2 and \
+            if name not in WITH_T and ret.get("length") == 2 and \
                     _is_state_dict(items[0]) and _is_param_dict(items[1]):
                 return "swap2"
             return None

@@ -33,10 +33,14 @@ RETURN_NAMES = {
     "update_parameters_with_rmsprop": ["parameters", "s"],
     "update_parameters_with_adam": ["parameters", "v", "s", "v_corrected", "s_corrected"],
     "initialize_adam": ["v", "s"],
+    "update_parameters_with_nesterov": ["parameters", "v"],
+    "update_parameters_with_adamw": ["parameters", "v", "s", "v_corrected", "s_corrected"],
 }
 ROOT_NAMES = {"update_parameters_with_gd": "parameters", "initialize_velocity": "v",
               "initialize_rmsprop": "s", "update_lr": "the learning rate",
-              "schedule_lr_decay": "the learning rate"}
+              "schedule_lr_decay": "the learning rate", "warmup_cosine_lr": "the learning rate"}
+#: The argument a scalar case steps through (its records keep it under "epoch").
+SCALAR_ARG = {"warmup_cosine_lr": "step"}
 
 
 @dataclass
@@ -182,7 +186,8 @@ def _record_mismatch(exp, got, name) -> Mismatch | None:
     if kind == "scalar":
         for e, g in zip(exp["calls"], got["calls"], strict=False):
             if "exception" in g:
-                return Mismatch(f"epoch_num={g['epoch']}", "exception", "", "",
+                return Mismatch(f"{SCALAR_ARG.get(name, 'epoch_num')}={g['epoch']}", "exception",
+                                "", "",
                                 {"exception": g["exception"], "epoch": g["epoch"]})
             m = compare(e["returned"], g["returned"], "the learning rate")
             if m:
@@ -340,7 +345,7 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
         if m.detail.get("t") is not None:
             when += f" (t = {m.detail['t']})"
     if m.detail.get("epoch") is not None:
-        when = f"epoch_num = {m.detail['epoch']}"
+        when = f"{SCALAR_ARG.get(name, 'epoch_num')} = {m.detail['epoch']}"
     if m.kind == "exception":
         exc = m.detail["exception"]
         return explain_exception(name, case, exc, when=when)

@@ -18,7 +18,7 @@ import traceback
 
 import numpy as np
 
-from autograder.checks.cases import KINDS, Case
+from autograder.checks.cases import KINDS, WITH_T, Case
 from autograder.checks.cases import build as _build
 
 _ndarray = np.ndarray
@@ -198,7 +198,7 @@ def _run_update(name, fn, case: Case, filename):
         if name == "update_parameters_with_gd":
             args = (parameters, grads)
             kwargs = {"learning_rate": hyper["learning_rate"]}
-        elif name == "update_parameters_with_momentum":
+        elif name in ("update_parameters_with_momentum", "update_parameters_with_nesterov"):
             args, kwargs = (parameters, grads, v), hyper
         elif name == "update_parameters_with_rmsprop":
             args, kwargs = (parameters, grads, s), hyper
@@ -206,7 +206,7 @@ def _run_update(name, fn, case: Case, filename):
             args, kwargs = (parameters, grads, v, s, t), hyper
         ok, out = _call(fn, args, kwargs, filename)
         step = {"call": i + 1}
-        if name == "update_parameters_with_adam":
+        if name in WITH_T:
             step["t"] = t
         if not ok:
             step["exception"] = out
@@ -225,11 +225,12 @@ def _run_update(name, fn, case: Case, filename):
         try:
             if name == "update_parameters_with_gd":
                 parameters = out
-            elif name in ("update_parameters_with_momentum", "update_parameters_with_rmsprop"):
+            elif name in ("update_parameters_with_momentum", "update_parameters_with_rmsprop",
+                          "update_parameters_with_nesterov"):
                 first, second = out
                 if _looks_like_state(first) and _looks_like_parameters(second):
                     first, second = second, first
-                if name == "update_parameters_with_momentum":
+                if name != "update_parameters_with_rmsprop":
                     parameters, v = first, second
                 else:
                     parameters, s = first, second
@@ -330,8 +331,13 @@ def _run_scalar(name, fn, case: Case, filename):
     spec = case.spec
     calls = []
     for epoch in spec["epochs"]:
-        args = (spec["learning_rate0"], epoch, spec["decay_rate"])
         kwargs = {}
+        if name == "warmup_cosine_lr":
+            args = (spec["learning_rate0"], epoch, spec["warmup_steps"], spec["total_steps"])
+            if spec["min_learning_rate"] is not None:
+                kwargs = {"min_learning_rate": spec["min_learning_rate"]}
+        else:
+            args = (spec["learning_rate0"], epoch, spec["decay_rate"])
         if name == "schedule_lr_decay" and spec["time_interval"] is not None:
             kwargs = {"time_interval": spec["time_interval"]}
         ok, out = _call(fn, args, kwargs, filename)

@@ -42,12 +42,20 @@ _UPDATE_DEFAULTS = {
     "v_corr_in_step": True, "s_corr_in_step": True,
     # what comes back
     "returns": "normal", "return_corrected": True,
+    # Nesterov's look-ahead step (notebook 08)
+    "lookahead": "nesterov",
+    # AdamW's decoupled weight decay (notebook 08)
+    "decay": "decoupled", "decay_bias": True,
     # an argument replaced by a constant
     "fixed": None,
 }
 
 _RULE = {"update_parameters_with_gd": "gd", "update_parameters_with_momentum": "momentum",
-         "update_parameters_with_rmsprop": "rmsprop", "update_parameters_with_adam": "adam"}
+         "update_parameters_with_rmsprop": "rmsprop", "update_parameters_with_adam": "adam",
+         "update_parameters_with_nesterov": "nesterov", "update_parameters_with_adamw": "adamw"}
+_FIRST_MOMENT = ("momentum", "nesterov", "adam", "adamw")
+_SECOND = ("rmsprop", "adam", "adamw")
+_ADAM = ("adam", "adamw")
 
 
 def _layer_numbers(parameters, layers):
@@ -68,13 +76,15 @@ def _correction(corr, beta, t, l):
             "one-plus": lambda: 1 + beta ** t}[corr]()
 
 
-def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
+def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps, wd=0.0):
     if p["fixed"]:
         arg, value = p["fixed"]
         lr = value if arg == "learning_rate" else lr
         beta1 = value if arg in ("beta", "beta1") else beta1
         beta2 = value if arg == "beta2" else beta2
         eps = value if arg == "epsilon" else eps
+        wd = value if arg == "weight_decay" else wd
+    decay = p["decay"] if rule == "adamw" else "none"
     betas = {"beta1": beta1, "beta2": beta2}
     vc, sc = {}, {}
     for l in _layer_numbers(parameters, p["layers"]):
@@ -88,8 +98,11 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             swapped = p["pair"] == "swapped" or (p["pair"] == "b-with-dW" and name == "b") \
                 or (p["pair"] == "W-with-db" and name == "W")
             g_step = grads[other] if swapped else g
+            decays = decay != "none" and (name == "W" or p["decay_bias"])
+            if decays and decay == "l2":   # Adam with L2: the decay enters the gradient
+                g_step = g_step + wd * parameters[f"{name}{l}"]
             step = g_step
-            if rule in ("momentum", "adam"):
+            if rule in _FIRST_MOMENT:
                 b = betas[p["v_beta"]]
                 old_v = v[key]
                 if p["lr_in_v"] == "minus":
@@ -107,7 +120,22 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 if p["v_store"]:
                     v[key] = new_v
                 step = new_v if p["v_in_step"] == "new" else old_v
-            if rule in ("rmsprop", "adam"):
+                if rule == "nesterov":
+                    la = p["lookahead"]
+                    if la == "nesterov":
+                        step = b * new_v + (1 - b) * g_step
+                    elif la == "old-v":
+                        step = b * old_v + (1 - b) * g_step
+                    elif la == "no-grad-term":
+                        step = b * new_v
+                    elif la == "undamped-grad":
+                        step = b * new_v + g_step
+                    elif la == "swapped":
+                        step = (1 - b) * new_v + b * g_step
+                    elif la == "minus":
+                        step = b * new_v - (1 - b) * g_step
+                    # "none": the plain momentum step with new_v
+            if rule in _SECOND:
                 b2 = betas[p["s_beta"]]
                 gs = grads[other] if p["s_grad"] == "other" or \
                     (p["s_grad"] == "b-from-dW" and name == "b") else g_step
@@ -121,7 +149,7 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 if p["s_store"]:
                     s[key] = new_s
                 s_used = new_s if p["s_in_step"] == "new" else old_s
-            if rule == "adam":
+            if rule in _ADAM:
                 cb1, cb2 = {"own": (beta1, beta2), "swapped": (beta2, beta1),
                             "follow": (betas[p["v_beta"]], betas[p["s_beta"]])}[p["corr_betas"]]
                 vc[key] = new_v / _correction(p["corr"], cb1, t, l) if p["corr_v"] else new_v
@@ -130,8 +158,10 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                     v[key], s[key] = vc[key], sc[key]
                 step = vc[key] if p["v_corr_in_step"] else new_v
                 s_used = sc[key] if p["s_corr_in_step"] else new_s
-            if rule in ("rmsprop", "adam"):
+            if rule in _SECOND:
                 num = g_step if p["num"] == "grad" else step
+                if decays and decay == "in-denominator":   # the decay divided by sqrt(s) + eps
+                    num = num + wd * parameters[f"{name}{l}"]
                 d = p["denom"]
                 if d == "sqrt+eps":
                     full = num / (np.sqrt(s_used) + eps)
@@ -150,7 +180,7 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 else:  # "none": no division
                     full = num
                 step = full
-            elif rule == "momentum" and p["num"] == "grad":
+            elif rule in ("momentum", "nesterov") and p["num"] == "grad":
                 step = g_step
             steps[name] = step
         for name in ("W", "b"):
@@ -162,9 +192,18 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
             pname = f"{name}{l}"
             if name == "b" and p["bias"] == "state-only":   # b's state updated, b not stepped
                 continue
+            # the decoupled decay, from the value before the step
+            decays = decay in ("decoupled", "no-lr", "plus", "post-step") and \
+                (name == "W" or p["decay_bias"])
+            extra = 0.0
+            if decays and decay in ("decoupled", "plus"):
+                extra = (lr if p["lr"] != "none" else 1.0) * wd * parameters[pname]
+                extra = -extra if decay == "plus" else extra
+            elif decays and decay == "no-lr":
+                extra = wd * parameters[pname]
             if p["inplace"]:    # W -= ...: numpy refuses to change the shape of W in place
                 target = parameters[pname]
-                target -= lr * step
+                target -= lr * step + extra
                 continue
             if p["lr_in_v"] == "minus":
                 parameters[pname] = parameters[pname] + step
@@ -176,6 +215,9 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
                 parameters[pname] = parameters[pname] + p["sign"] * step
             else:  # divides
                 parameters[pname] = parameters[pname] + p["sign"] * step / lr
+            parameters[pname] = parameters[pname] - extra
+            if decays and decay == "post-step":   # the decay from the value after the step
+                parameters[pname] = parameters[pname] - lr * wd * parameters[pname]
             if p["denom"] in ("eps-after-plus", "eps-after-minus"):  # W - lr * g / sqrt(s) + eps
                 parameters[pname] = parameters[pname] + (eps if p["denom"] == "eps-after-plus"
                                                          else -eps)
@@ -183,7 +225,7 @@ def _update(rule, p, parameters, grads, v, s, t, lr, beta1, beta2, eps):
         return None
     if rule == "gd":
         return parameters
-    if rule == "momentum":
+    if rule in ("momentum", "nesterov"):
         return (v, parameters) if p["returns"] == "reversed" else (parameters, v)
     if rule == "rmsprop":
         return (s, parameters) if p["returns"] == "reversed" else (parameters, s)
@@ -203,10 +245,10 @@ def _update_function(name, params):
     p = {**_UPDATE_DEFAULTS, **params}
 
     def run(parameters, grads, v=None, s=None, t=1, learning_rate=0.01, beta1=0.9, beta2=0.999,
-            epsilon=1e-8):
+            epsilon=1e-8, weight_decay=0.0):
         with np.errstate(all="ignore"):
             return _update(rule, p, parameters, grads, v, s, t, learning_rate, beta1, beta2,
-                           epsilon)
+                           epsilon, weight_decay)
 
     if rule == "gd":
         def update_parameters_with_gd(parameters, grads, learning_rate):
@@ -216,6 +258,17 @@ def _update_function(name, params):
         def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
             return run(parameters, grads, v=v, learning_rate=learning_rate, beta1=beta)
         return update_parameters_with_momentum
+    if rule == "nesterov":
+        def update_parameters_with_nesterov(parameters, grads, v, beta, learning_rate):
+            return run(parameters, grads, v=v, learning_rate=learning_rate, beta1=beta)
+        return update_parameters_with_nesterov
+    if rule == "adamw":
+        def update_parameters_with_adamw(parameters, grads, v, s, t, learning_rate=0.01,
+                                         beta1=0.9, beta2=0.999, epsilon=1e-8,
+                                         weight_decay=0.01):
+            return run(parameters, grads, v=v, s=s, t=t, learning_rate=learning_rate,
+                       beta1=beta1, beta2=beta2, epsilon=epsilon, weight_decay=weight_decay)
+        return update_parameters_with_adamw
     if rule == "rmsprop":
         def update_parameters_with_rmsprop(parameters, grads, s, beta2=0.999, learning_rate=0.01,
                                            epsilon=1e-8):
@@ -317,7 +370,37 @@ _UPDATE_MEMBERS = {
         ("ignores-beta2", {"fixed": ("beta2", 0.999)}),
         ("ignores-learning-rate", {"fixed": ("learning_rate", 0.01)}),
     ],
+    "update_parameters_with_nesterov": _SHARED_UPDATE_MEMBERS + [
+        ("no-look-ahead", {"lookahead": "none"}),
+        # beta * v_old + (1 - beta) * g is the new velocity: plain momentum again
+        ("no-look-ahead~old-velocity", {"lookahead": "old-v"}),
+        ("look-ahead-without-gradient", {"lookahead": "no-grad-term"}),
+        ("look-ahead-undamped-gradient", {"lookahead": "undamped-grad"}),
+        ("look-ahead-sign", {"lookahead": "minus"}),
+        ("torch-style-buffer", {"v_form": "no-one-minus", "lookahead": "undamped-grad"}),
+        ("no-one-minus-beta", {"v_form": "no-one-minus"}),
+        ("beta-and-one-minus-beta-swapped", {"v_form": "swapped"}),
+        ("beta-and-one-minus-beta-swapped~look-ahead", {"lookahead": "swapped"}),
+        ("beta-and-one-minus-beta-swapped~both", {"v_form": "swapped", "lookahead": "swapped"}),
+        ("step-with-grad", {"lookahead": "none", "num": "grad"}),
+        ("velocity-not-stored", {"v_store": False}),
+        ("returns-in-wrong-order", {"returns": "reversed"}),
+        ("ignores-beta", {"fixed": ("beta", 0.9)}),
+    ],
 }
+_UPDATE_MEMBERS["update_parameters_with_adamw"] = [
+    (slug, params) for slug, params in _UPDATE_MEMBERS["update_parameters_with_adam"]
+    if slug != "ignores-learning-rate"] + [
+    ("ignores-learning-rate", {"fixed": ("learning_rate", 0.01)}),
+    ("adam-with-l2", {"decay": "l2"}),
+    ("no-weight-decay", {"decay": "none"}),
+    ("decay-without-learning-rate", {"decay": "no-lr"}),
+    ("decay-after-step", {"decay": "post-step"}),
+    ("decay-divided-by-sqrt", {"decay": "in-denominator"}),
+    ("decay-sign", {"decay": "plus"}),
+    ("decay-skips-biases", {"decay_bias": False}),
+    ("ignores-weight-decay", {"fixed": ("weight_decay", 0.01)}),
+]
 
 #: Members whose return shape differs (the judge matches their values by position instead of
 #: comparing records); the precomputed data hold no records for them.
@@ -455,6 +538,45 @@ def _schedule_function(params):
     return schedule_lr_decay
 
 
+def _warmup_function(params):
+    form = params["form"]
+
+    def warmup_cosine_lr(learning_rate0, step, warmup_steps, total_steps, min_learning_rate=0.0):
+        lo = 0.0 if form == "no-min" else min_learning_rate
+        if form == "none":
+            return None
+        if step < warmup_steps and form != "no-warmup":
+            if form == "off-by-one":
+                return learning_rate0 * (step + 1) / warmup_steps
+            if form == "integer-division":
+                return learning_rate0 * (step // warmup_steps)
+            if form == "warmup-from-min":
+                return lo + (learning_rate0 - lo) * step / warmup_steps
+            return learning_rate0 * step / warmup_steps
+        if form == "progress-over-total":
+            progress = (step - warmup_steps) / max(1, total_steps)
+        elif form == "progress-not-shifted":
+            progress = step / max(1, total_steps - warmup_steps)
+        elif form == "no-max-one":
+            progress = (step - warmup_steps) / (total_steps - warmup_steps)
+        else:
+            progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        if form != "no-clamp":
+            progress = min(1.0, progress)
+        angle = 180 * progress if form == "degrees" else np.pi * progress
+        cos = np.cos(angle)
+        if form == "no-half":
+            return lo + (learning_rate0 - lo) * (1 + cos)
+        if form == "no-one-plus":
+            return lo + (learning_rate0 - lo) * cos / 2
+        if form == "one-minus-cos":
+            return lo + (learning_rate0 - lo) * (1 - cos) / 2
+        if form == "amplitude-not-reduced":
+            return lo + learning_rate0 * (1 + cos) / 2
+        return lo + (learning_rate0 - lo) * (1 + cos) / 2
+    return warmup_cosine_lr
+
+
 _SCALAR_MEMBERS = {
     "update_lr": [
         ("precedence", {"form": "precedence"}),
@@ -480,6 +602,11 @@ _SCALAR_MEMBERS = {
         ("precedence~2", {"form": "precedence-2"}),
         ("returns-none", {"form": "none"}),
     ],
+    "warmup_cosine_lr": [(slug, {"form": slug}) for slug in (
+        "off-by-one", "integer-division", "warmup-from-min", "no-warmup", "progress-over-total",
+        "progress-not-shifted", "no-max-one", "no-clamp", "degrees", "no-half", "no-one-plus",
+        "one-minus-cos", "no-min", "amplitude-not-reduced")] + [
+        ("returns-none", {"form": "none"})],
 }
 
 
@@ -589,6 +716,15 @@ _PAIRS = {
                                         "correction-betas-swapped", "step-with-grad"]
                                     if a != b] + [("v-not-corrected-in-step",
                                                    "s-not-corrected-in-step")],
+    "update_parameters_with_nesterov": [
+        (a, b) for a in _STEP + ["no-one-minus-beta", "beta-and-one-minus-beta-swapped"]
+        for b in ["no-look-ahead", "look-ahead-without-gradient",
+                  "velocity-not-stored", "loop-stops-early", "bias-not-updated"] if a != b],
+    "update_parameters_with_adamw": [
+        (a, b) for a in ["wrong-sign", "epsilon-inside-sqrt", "epsilon-added-to-step",
+                         "no-bias-correction", "betas-swapped", "correction-exponent-t-plus-one"]
+        for b in ["adam-with-l2", "decay-without-learning-rate", "decay-after-step",
+                  "decay-skips-biases", "decay-divided-by-sqrt"]],
 }
 
 
@@ -630,6 +766,8 @@ def member_function(name: str, member: Member):
         return _update_lr_function(member.params)
     if name == "schedule_lr_decay":
         return _schedule_function(member.params)
+    if name == "warmup_cosine_lr":
+        return _warmup_function(member.params)
     return _minibatches_function(member.params)
 
 

@@ -20,6 +20,10 @@ UPDATE_HYPER = {
                                             "epsilon": 1e-2}],
     "update_parameters_with_adam": [{}, {"learning_rate": 0.02, "beta1": 0.8, "beta2": 0.9,
                                          "epsilon": 1e-2}],
+    "update_parameters_with_nesterov": [{"beta": 0.9, "learning_rate": 0.01},
+                                        {"beta": 0.7, "learning_rate": 0.3}],
+    "update_parameters_with_adamw": [{}, {"learning_rate": 0.02, "beta1": 0.8, "beta2": 0.9,
+                                          "epsilon": 1e-2, "weight_decay": 0.5}],
 }
 UPDATE_PLANS = [(2, (2, 5, 3, 3, 1), 3, 2, "random", 4), (3, (4, 3, 1), 4, 3, "zero", 1)]
 INIT_PLANS = [(1, (2, 5, 3, 3, 1), 2), (2, (5, 1), 3)]
@@ -38,6 +42,14 @@ SCALAR_PLANS = {
              "epochs": [0, 99, 100, 150, 250, 349]}),
         (3, {"learning_rate0": 1.0, "decay_rate": 2.0, "time_interval": 7,
              "epochs": [3, 7, 13, 14, 20]}),
+    ],
+    "warmup_cosine_lr": [
+        (2, {"learning_rate0": 0.02, "warmup_steps": 100, "total_steps": 1000,
+             "min_learning_rate": 0.002, "epochs": [0, 50, 99, 100, 101, 550, 999, 1000, 5000]}),
+        (3, {"learning_rate0": 1.0, "warmup_steps": 0, "total_steps": 7,
+             "min_learning_rate": None, "epochs": [0, 1, 3, 6, 7, 8]}),
+        (4, {"learning_rate0": 0.3, "warmup_steps": 5, "total_steps": 5,
+             "min_learning_rate": 0.1, "epochs": [0, 4, 5, 6]}),
     ],
 }
 
