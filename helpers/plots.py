@@ -30,8 +30,8 @@ from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColor
 COLORS: dict[str, str] = {
     "gd": "#0072B2",         # blue
     "sgd": "#56B4E9",        # sky blue: a relative of GD
-    "minibatch": "#009E73",  # bluish green
-    "momentum": "#D55E00",   # vermillion
+    "minibatch": "#D55E00",  # vermillion
+    "momentum": "#009E73",   # bluish green: not a second orange next to Adam's
     "rmsprop": "#CC79A7",    # reddish purple
     "adam": "#E69F00",       # orange
     "train": "#222222",      # near black

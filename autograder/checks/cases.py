@@ -171,6 +171,10 @@ SCALAR_PLANS = {
              "epochs": [0, 999, 1000, 1500, 2500]}),
         (1, {"learning_rate0": 0.1, "decay_rate": 0.3, "time_interval": None,
              "epochs": [10, 1000, 1499, 2999, 3000]}),
+        # A short interval, epochs past 2 * time_interval: a schedule that keeps decaying
+        # every 1000 epochs whatever time_interval says (fixed-interval) shows here.
+        (4, {"learning_rate0": 0.2, "decay_rate": 0.5, "time_interval": 10,
+             "epochs": [5, 10, 25, 40]}),
     ],
     # the steps go under "epochs": before, at and after the end of the warm-up, at and after
     # total_steps

@@ -143,8 +143,10 @@ def momentum_tuned():
             f"momentum, its best pair: lr {alpha:.3f}, beta {beta:.3f}":
                 _path("momentum", bowl, alpha, 60, beta, stop_outside=False)}
     fig, (left, right) = plots.figure(ncols=2)
-    plots.plot_trajectories(bowl, runs, ax=left, legend_loc="upper right",
+    plots.plot_trajectories(bowl, runs, ax=left, legend_loc=None,
                             title="each with its own best settings, 60 steps")
+    # Below the axes: inside, any corner covers part of GD's zig-zag or momentum's swings.
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=9)
     steps = np.arange(61)
     start = np.linalg.norm(bowl.start)
     for (label, path), color in zip(runs.items(), (plots.COLORS["gd"], plots.COLORS["momentum"]),
