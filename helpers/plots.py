@@ -33,7 +33,9 @@ COLORS: dict[str, str] = {
     "minibatch": "#D55E00",  # vermillion
     "momentum": "#009E73",   # bluish green: not a second orange next to Adam's
     "rmsprop": "#CC79A7",    # reddish purple
-    "adam": "#E69F00",       # orange
+    "adam": "#E69F00",       # orange (AdamW shares it, with its own line style)
+    "nesterov": "#332288",   # indigo (Paul Tol): momentum's look-ahead relative, but not a
+                             # second green next to momentum's
     "train": "#222222",      # near black
     "test": "#8C8C8C",       # mid grey
     "class0": "#0072B2",     # blue
@@ -43,7 +45,7 @@ COLORS: dict[str, str] = {
 #: Order in which keys are looked for in a label. Optimizer names come first, so
 #: "mini-batch Adam" is Adam's colour and "momentum GD" is momentum's; then the batch regime
 #: ("minibatch" before "sgd" before "gd"); the roles last. Within a group, longer keys first.
-_PRIORITY = ("rmsprop", "momentum", "adam", "minibatch", "sgd", "gd",
+_PRIORITY = ("nesterov", "rmsprop", "momentum", "adam", "minibatch", "sgd", "gd",
              "class0", "class1", "train", "test")
 
 #: Other ways labels say the same thing, rewritten to the keys before matching.
@@ -53,8 +55,9 @@ _REWRITES = (
     (r"gradient\s+descent", "gd"),
     (r"class[\s_\-]*([01])", r"class\1"),
 )
-#: Words matched only when no key is found: "batch" alone (not "mini-batch") is full-batch GD.
-_ALIASES = {"batch": "gd"}
+#: Words matched only when no key is found: "batch" alone (not "mini-batch") is full-batch GD;
+#: AdamW is Adam's colour (runs sharing a colour get different line styles).
+_ALIASES = {"batch": "gd", "adamw": "adam"}
 
 #: Stable fallback colours for labels naming no known method (Paul Tol's muted scheme).
 FALLBACK_COLORS = ("#332288", "#117733", "#882255", "#44AA99", "#999933", "#AA4499",

@@ -41,7 +41,8 @@ def test_colors_cover_every_method_and_role_with_distinct_optimizer_colours():
     assert required <= set(plots.COLORS)
     for value in plots.COLORS.values():
         assert re.fullmatch(r"#[0-9A-Fa-f]{6}", value)
-    methods = [plots.COLORS[k] for k in ("gd", "sgd", "minibatch", "momentum", "rmsprop", "adam")]
+    methods = [plots.COLORS[k] for k in ("gd", "sgd", "minibatch", "momentum", "nesterov",
+                                         "rmsprop", "adam")]
     assert len(set(methods)) == len(methods)
     assert plots.COLORS["class0"] != plots.COLORS["class1"]
     assert plots.COLORS["train"] != plots.COLORS["test"]
@@ -64,6 +65,10 @@ def test_colors_cover_every_method_and_role_with_distinct_optimizer_colours():
     ("momentum (beta 0.9)", "momentum"),
     ("GD with momentum", "momentum"),
     ("RMSprop", "rmsprop"),
+    ("nesterov (beta 0.9), lr 0.1", "nesterov"),
+    ("Nesterov momentum", "nesterov"),
+    ("adamw (decay 0.01), lr 0.01", "adam"),
+    ("AdamW + warm-up cosine", "adam"),
     ("train", "train"),
     ("test accuracy", "test"),
     ("class 0", "class0"),
