@@ -491,6 +491,21 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, 
             s_corrected[key] + epsilon)
     return parameters, v, s, v_corrected, s_corrected
 ''', "epsilon"),
+    ("08_beyond_adam", "update_parameters_with_adamw"): ('''
+def update_parameters_with_adamw(parameters, grads, v, s, t, learning_rate=0.01, beta1=0.9,
+                                 beta2=0.999, epsilon=1e-8, weight_decay=0.01):
+    v_corrected, s_corrected = {}, {}
+    for name in parameters:
+        key = "d" + name
+        g = grads[key] + weight_decay * parameters[name]
+        v[key] = beta1 * v[key] + (1 - beta1) * g
+        s[key] = beta2 * s[key] + (1 - beta2) * g ** 2
+        v_corrected[key] = v[key] / (1 - beta1 ** t)
+        s_corrected[key] = s[key] / (1 - beta2 ** t)
+        parameters[name] = parameters[name] - learning_rate * v_corrected[key] / (
+            np.sqrt(s_corrected[key]) + epsilon)
+    return parameters, v, s, v_corrected, s_corrected
+''', "l2"),
 }
 
 
