@@ -52,7 +52,7 @@ def code_and_outputs(nb) -> str:
 
 
 def test_every_assignment_has_a_student_notebook():
-    assert len(ASSIGNMENTS) == 7
+    assert len(ASSIGNMENTS) == 8
     assert sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")) == ASSIGNMENTS
 
 
