@@ -414,8 +414,8 @@ def run(notebook, path):
 
 
 # an accuracy each notebook's English prose quotes from its own full run
-QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%", "04_rmsprop": "94.33%",
-                   "05_adam": "94.33%"}
+QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%",
+                   "04_rmsprop": "94.33%", "05_adam": "94.33%"}
 
 
 @pytest.mark.slow
