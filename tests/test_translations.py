@@ -214,7 +214,7 @@ def test_catalogues_are_in_canonical_form(path, tmp_path):
 # ----------------------------------------------------------------------------- what is kept
 MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$", re.S)
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
-INLINE = re.compile(r"`([^`\n]+)`")
+INLINE = re.compile(r"`([^`\n]+(?:\n[^`\n]+)*)`")  # a code span may wrap onto the next line
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
 
@@ -231,6 +231,9 @@ def test_translations_keep_the_math_code_and_figures_of_the_english(name):
         return sorted(re.sub(r"\s+", " ", a or b).strip() for a, b in MATH.findall(
             FENCE.sub("", text)))
 
+    def spans(text):  # a line break inside a code span renders as a space
+        return {re.sub(r"\s+", " ", span) for span in INLINE.findall(FENCE.sub("", text))}
+
     for cell_id, en, zh in translated_markdown(name):
         assert maths(zh) == maths(en), cell_id
         assert sorted(IMAGE.findall(zh)) == sorted(IMAGE.findall(en)), cell_id
@@ -238,8 +241,7 @@ def test_translations_keep_the_math_code_and_figures_of_the_english(name):
         assert len(fences_en) == len(fences_zh), cell_id
         for (_, code_en), (_, code_zh) in zip(fences_en, fences_zh, strict=True):
             assert tr.code_tokens(code_en) == tr.code_tokens(code_zh), cell_id
-        assert set(INLINE.findall(FENCE.sub("", zh))) == set(INLINE.findall(FENCE.sub("", en))), \
-            cell_id
+        assert spans(zh) == spans(en), cell_id
         assert CJK.search(zh), f"{cell_id} has no Chinese"
 
 
@@ -415,7 +417,8 @@ def run(notebook, path):
 
 # an accuracy each notebook's English prose quotes from its own full run
 QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%",
-                   "04_rmsprop": "94.33%", "05_adam": "94.33%"}
+                   "04_rmsprop": "94.33%", "05_adam": "94.33%",
+                   "06_learning_rate_decay": "65.33%"}
 
 
 @pytest.mark.slow
