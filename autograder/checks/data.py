@@ -22,34 +22,43 @@ class ExpectedDataMissing(RuntimeError):
     """The precomputed data file of a function is missing or unreadable."""
 
 
-def document(name: str) -> dict:
+def read(name: str) -> str:
+    """The text of ``name``'s data file (read now, parsed by :func:`document` when needed)."""
+    path = EXPECTED_DIR / f"{name}.json"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise ExpectedDataMissing(
+            f"the checks' data for {name} cannot be read ({path.name}: {exc}); "
+            "run `python -m autograder release` to write it") from exc
+
+
+def document(name: str, text: str | None = None) -> dict:
+    """The data of ``name`` (parsed once; from ``text`` when given, else from its file)."""
     if name not in _cache:
         path = EXPECTED_DIR / f"{name}.json"
+        text = read(name) if text is None else text
+        refs: list[dict] = []
+
+        def hook(obj):   # every {"$ref": n}, found while parsing (no second walk over arrays)
+            if len(obj) == 1 and "$ref" in obj:
+                refs.append(obj)
+            return obj
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            doc = json.loads(text, object_hook=hook)
+        except ValueError as exc:
             raise ExpectedDataMissing(
                 f"the checks' data for {name} cannot be read ({path.name}: {exc}); "
                 "run `python -m autograder release` to write it") from exc
-        if doc.get("format") != FORMAT or doc.get("function") != name:
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or \
+                doc.get("function") != name:
             raise ExpectedDataMissing(f"{path.name} is not the checks' data for {name}; run "
                                       "`python -m autograder release`")
         shared = doc.pop("shared", {})
-        doc["reference"] = _expand(doc["reference"], shared)
-        doc["member_records"] = _expand(doc["member_records"], shared)
+        for obj in refs:
+            obj.update(shared[obj.pop("$ref")])
         _cache[name] = doc
     return _cache[name]
-
-
-def _expand(obj, shared):
-    """Arrays stored once in the file's ``shared`` table are referred to as ``{"$ref": n}``."""
-    if isinstance(obj, dict):
-        if "$ref" in obj and len(obj) == 1:
-            return shared[obj["$ref"]]
-        return {k: _expand(v, shared) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_expand(v, shared) for v in obj]
-    return obj
 
 
 def judging_data(name: str, case_ids: list[str]) -> tuple[dict, dict]:
@@ -65,4 +74,4 @@ def judging_data(name: str, case_ids: list[str]) -> tuple[dict, dict]:
     return reference, {"members": doc["members"], "records": records}
 
 
-__all__ = ["EXPECTED_DIR", "FORMAT", "document", "judging_data", "ExpectedDataMissing"]
+__all__ = ["EXPECTED_DIR", "FORMAT", "read", "document", "judging_data", "ExpectedDataMissing"]

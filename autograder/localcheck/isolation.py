@@ -324,9 +324,9 @@ def sweep_orphans() -> int:
     me = os.getpid()
     killed = 0
     for _ in range(50):  # until nothing is left (a fork bomb is bounded by its own limits)
-        with _live_lock:
+        with _live_lock:   # with the table: a child being started now is in _live already
             live = {proc.pid for proc in _live}
-        table = _processes()
+            table = _processes()
         roots = [pid for pid, parent in table.items() if parent == me and pid not in live]
         if not roots:
             break
@@ -368,20 +368,22 @@ def run_isolated(entry: str, task, limits: Limits | None = None,
     data_r, data_w = os.pipe()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autograder-child-") as workdir:
-        try:
-            proc = subprocess.Popen(
-                [python, "-I", "-c", _BOOTSTRAP, str(data_w), entry, str(limits.memory_bytes),
-                 str(cpu), str(REPO_DIR)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(data_w,), cwd=workdir, env=_child_env(), start_new_session=True,
-                close_fds=True)
-        except OSError as exc:
-            os.close(data_r)
-            os.close(data_w)
-            return ChildResult("error", reason=f"could not start a child process: {exc}")
-        os.close(data_w)
+        # Started and registered under the lock: another thread's sweep_orphans must never
+        # see this child before it is in _live (it would kill it as an orphan: SIGKILL).
         with _live_lock:
+            try:
+                proc = subprocess.Popen(
+                    [python, "-I", "-c", _BOOTSTRAP, str(data_w), entry,
+                     str(limits.memory_bytes), str(cpu), str(REPO_DIR)],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    pass_fds=(data_w,), cwd=workdir, env=_child_env(), start_new_session=True,
+                    close_fds=True)
+            except OSError as exc:
+                os.close(data_r)
+                os.close(data_w)
+                return ChildResult("error", reason=f"could not start a child process: {exc}")
             _live.add(proc)
+        os.close(data_w)
         try:
             try:
                 proc.stdin.write(json.dumps(task).encode("utf-8"))

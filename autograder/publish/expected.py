@@ -92,8 +92,11 @@ class Family:
     """The family of ``name`` on ``cases``, for the judge: the visible cases' records come from
     the precomputed data (which a test keeps equal to a fresh computation), the hidden cases'
     are computed from the families on demand, so only the members that reproduced every
-    visible case are ever run again. Everything it runs is code imported before any learner
-    code ran; nothing is read from disk after :func:`judging_data` returns."""
+    visible case are ever run again. The data file's text is read here, before any learner
+    code runs, but parsed only when a record is first asked for (a function that passes never
+    needs its family: for Adam that parse was most of the check's own time). Everything it
+    runs is code imported before any learner code ran; nothing is read from disk after
+    :func:`judging_data` returns."""
 
     def __init__(self, name: str, cases: list[Case]):
         from autograder.checks import data
@@ -103,14 +106,30 @@ class Family:
         self._members = {m.key: m for m in everyone}
         self._cases = {c.id: c for c in cases}
         self._fns: dict[str, object] = {}
-        visible = [c.id for c in cases if not c.hidden]
-        try:
-            self._visible = data.judging_data(name, visible)[1]["records"] if visible else {}
-        except data.ExpectedDataMissing:
+        self._visible_ids = [c.id for c in cases if not c.hidden]
+        self._visible: dict | None = None
+        self._text: str | None = None
+        if self._visible_ids:
+            try:
+                self._text = data.read(name)
+            except data.ExpectedDataMissing:
+                self._visible = {}
+        else:
             self._visible = {}
 
+    def _visible_records(self) -> dict:
+        if self._visible is None:
+            from autograder.checks import data
+            try:
+                data.document(self.name, self._text)
+                self._visible = data.judging_data(self.name, self._visible_ids)[1]["records"]
+            except data.ExpectedDataMissing:
+                self._visible = {}
+            self._text = None
+        return self._visible
+
     def record(self, key: str, case_id: str):
-        rec = self._visible.get(key, {}).get(case_id)
+        rec = self._visible_records().get(key, {}).get(case_id)
         if rec is not None:
             return rec
         ck = (key, case_id)
