@@ -112,13 +112,43 @@ def load_moons(path: Path | str | None = None):
         return data["X_train"], data["Y_train"], data["X_test"], data["Y_test"]
 
 
-def load_digits(n_train: int = 1000, seed: int = 0):
-    """Load scikit-learn's 8x8 handwritten digits as a binary task with a held-out split.
+#: scikit-learn's 8x8 digits, as the course ships them (``datasets/digits.npz``): the package
+#: and the student's kernel need no scikit-learn to load them.
+DIGITS_PATH = DATASET_PATH.parent / "digits.npz"
 
-    The 1797 images ship inside scikit-learn (nothing is downloaded). Each image becomes one
-    column of 64 pixel intensities scaled from 0..16 to [0, 1]; the label is 1 for the digits
-    5 to 9 and 0 for the digits 0 to 4. The examples are shuffled with a fixed seed, so the split
-    is the same on every call and every machine; the first `n_train` columns are the training set.
+
+def build_digits_arrays() -> dict[str, np.ndarray]:
+    """The arrays of ``digits.npz``, from scikit-learn's bundled copy (nothing is downloaded).
+
+    ``images (64, 1797)`` uint8 pixel intensities 0..16, one image per column, in scikit-learn's
+    order; ``digits (1797,)`` uint8, the digit each image shows.
+    """
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    return {"images": bunch.data.T.astype(np.uint8), "digits": bunch.target.astype(np.uint8)}
+
+
+def digits_path():
+    """Where ``digits.npz`` is: the checkout's ``datasets/``, else the installed package's copy."""
+    if DIGITS_PATH.is_file():
+        return DIGITS_PATH
+    packaged = resources.files("helpers").joinpath("datasets", "digits.npz")
+    if packaged.is_file():
+        return packaged
+    raise FileNotFoundError(f"digits.npz is neither in {DIGITS_PATH.parent} (a checkout) "
+                            f"nor in {packaged} (the student package); regenerate it with "
+                            "python -m helpers.data")
+
+
+def load_digits(n_train: int = 1000, seed: int = 0):
+    """Load the 8x8 handwritten digits as a binary task with a held-out split.
+
+    The 1797 images are scikit-learn's, shipped by the course in ``datasets/digits.npz``. Each
+    image becomes one column of 64 pixel intensities scaled from 0..16 to [0, 1]; the label is 1
+    for the digits 5 to 9 and 0 for the digits 0 to 4. The examples are shuffled with a fixed
+    seed, so the split is the same on every call and every machine; the first `n_train` columns
+    are the training set.
 
     Returns
     -------
@@ -127,11 +157,10 @@ def load_digits(n_train: int = 1000, seed: int = 0):
     X_test : ndarray of shape (64, 1797 - n_train)
     Y_test : ndarray of shape (1, 1797 - n_train)
     """
-    from sklearn.datasets import load_digits as sklearn_digits
-
-    images = sklearn_digits()
-    X = (images.data / 16.0).T
-    Y = (images.target >= 5).astype(np.float64).reshape(1, -1)
+    with digits_path().open("rb") as file, np.load(file, allow_pickle=False) as data:
+        images, digits = data["images"], data["digits"]
+    X = images / 16.0
+    Y = (digits >= 5).astype(np.float64).reshape(1, -1)
     order = np.random.default_rng(seed).permutation(X.shape[1])
     X, Y = X[:, order], Y[:, order]
     return X[:, :n_train], Y[:, :n_train], X[:, n_train:], Y[:, n_train:]
@@ -148,11 +177,15 @@ def plot_moons(X, Y, ax=None, title="Two moons", **scatter_kwargs):
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Regenerate the course's moons.npz bit for bit.")
+    parser = argparse.ArgumentParser(
+        description="Regenerate the course's moons.npz (and digits.npz beside it) bit for bit.")
     parser.add_argument("output", nargs="?", default=str(DATASET_PATH))
     args = parser.parse_args(argv)
     digest = write_npz(args.output, build_arrays())
     print(f"wrote {args.output}  sha256 {digest}")
+    digits = Path(args.output).with_name("digits.npz")
+    digest = write_npz(digits, build_digits_arrays())
+    print(f"wrote {digits}  sha256 {digest}")
 
 
 if __name__ == "__main__":

@@ -74,8 +74,25 @@ def test_digits_are_a_deterministic_binary_split_with_examples_as_columns():
     # both classes appear in both splits, roughly half and half (0-4 against 5-9)
     assert 0.4 < Y_train.mean() < 0.6 and 0.4 < Y_test.mean() < 0.6
     again = data.load_digits()
-    for first, second in zip((X_train, Y_train, X_test, Y_test), again):
+    for first, second in zip((X_train, Y_train, X_test, Y_test), again, strict=True):
         np.testing.assert_array_equal(first, second)
     # the seed really picks the split
     other_seed = data.load_digits(seed=1)
     assert not np.array_equal(other_seed[0], X_train)
+
+
+def test_shipped_digits_are_scikit_learns_bit_for_bit(tmp_path):
+    """datasets/digits.npz holds scikit-learn's bundled digits (so a student's kernel needs no
+    scikit-learn), rewritten to the same bytes; its checksum is the one the README states."""
+    rebuilt = tmp_path / "digits.npz"
+    digest = data.write_npz(rebuilt, data.build_digits_arrays())
+    assert digest == hashlib.sha256(data.DIGITS_PATH.read_bytes()).hexdigest()
+    assert digest in (data.DIGITS_PATH.parent / "README.md").read_text()
+
+
+def test_load_digits_needs_no_scikit_learn(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # any import of it now fails
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    X_train, *_ = data.load_digits()
+    assert X_train.shape == (64, 1000)

@@ -46,8 +46,11 @@ DIST_DIR = REPO_DIR / "dist"
 DATASET = REPO_DIR / "datasets" / "moons.npz"
 #: Where the data sits inside the installed package (``helpers/data.py`` looks there second).
 PACKAGED_DATASET = Path("helpers") / "datasets" / "moons.npz"
+#: Notebook 08's digits, copied the same way (``datasets/digits.npz``).
+DIGITS = REPO_DIR / "datasets" / "digits.npz"
+PACKAGED_DIGITS = Path("helpers") / "datasets" / "digits.npz"
 #: The course's runtime dependencies a student's kernel needs for ``helpers`` and the checks
-#: (scikit-learn only regenerates the data set, which the package ships).
+#: (scikit-learn only regenerates the data sets, which the package ships).
 RUNTIME_DEPENDENCIES = ("numpy", "matplotlib")
 
 STUB_MAIN = '''"""``python -m autograder`` in the student package: the local check is not here."""
@@ -138,6 +141,7 @@ def stage(root: Path) -> list[Path]:
                                              *(["figures"] if Path(d) == helpers_src else [])])
     (root / PACKAGED_DATASET).parent.mkdir(parents=True)
     shutil.copyfile(DATASET, root / PACKAGED_DATASET)
+    shutil.copyfile(DIGITS, root / PACKAGED_DIGITS)
     (root / "autograder").mkdir()
     shutil.copyfile(COURSE_DIR / "__init__.py", root / "autograder" / "__init__.py")
     (root / "autograder" / "__main__.py").write_text(STUB_MAIN, encoding="utf-8")
