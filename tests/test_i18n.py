@@ -163,3 +163,31 @@ def test_training_errors_in_chinese(monkeypatch):
 
     with pytest.raises(TypeError, match="返回了 NoneType"):
         training.train(X, Y, training.gd(forgets_return), num_epochs=1)
+
+
+def test_zh_submission_graded_with_chinese_feedback(tmp_path, clean_language):
+    """The grading path (make grade's trusted verdicts, then the feedback page's notebook) on
+    one zh-CN submission with a known mistake: Chinese, with no setting; English stays English."""
+    from autograder.grading.feedback import _test_points
+    from autograder.grading.submission import feedback_notebook
+    from autograder.grading.verdicts import trusted_verdicts
+
+    nb = json.loads((NOTEBOOKS_DIR / "zh-CN" / "06_learning_rate_decay.ipynb").read_text("utf-8"))
+    wrong = [s for n, m, _t, s in _wrong_answers() if n == "update_lr" and m is not None][0]
+    nb = fill(nb, "06_learning_rate_decay", {"update_lr": wrong})
+    path = write(tmp_path, "06_learning_rate_decay.ipynb", nb)
+    verdicts = trusted_verdicts(path, timeout=4)
+    lr, schedule = verdicts["update_lr"], verdicts["schedule_lr_decay"]
+    assert not lr.passed and lr.mistake and lr.mistake.startswith("update-lr/")
+    assert CJK.search(lr.feedback) and "提示：" in lr.feedback, lr.feedback
+    assert schedule.passed
+    page = feedback_notebook(nb, {k: v.to_json() for k, v in verdicts.items()}, _test_points(nb))
+    shown = json.dumps(page, ensure_ascii=False)
+    assert "schedule_lr_decay：全部检查通过（可见检查和隐藏检查）。" in shown
+    assert lr.feedback.splitlines()[0] in shown
+    # the same mistake in the English notebook: English feedback, the same id
+    (tmp_path / "en").mkdir()
+    english = write(tmp_path / "en", "06_learning_rate_decay.ipynb", fill(
+        student("06_learning_rate_decay"), "06_learning_rate_decay", {"update_lr": wrong}))
+    en = trusted_verdicts(english, timeout=4)["update_lr"]
+    assert en.mistake == lr.mistake and not CJK.search(en.feedback)
