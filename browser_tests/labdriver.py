@@ -126,6 +126,21 @@ def filled(student: Path, overrides: dict[str, str] | None = None):
     return nb
 
 
+# The Chinese notebook 01 (notebooks/zh-CN/), with one known mistake and filled: its checks must
+# speak Chinese with no setting (its language cell), its figures must show Chinese glyphs.
+ZH_NOTEBOOK = NOTEBOOKS / "zh-CN" / "01_gradient_descent.ipynb"
+ZH_MISTAKE_FUNCTION = "update_parameters_with_gd"
+ZH_MISTAKE_FILE = "zh-CN/01_gradient_descent_wrong_sign.ipynb"
+ZH_FILLED_FILE = "zh-CN/01_gradient_descent.ipynb"
+GD_WRONG_SIGN = '''\
+def update_parameters_with_gd(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = parameters["W" + str(l)] + learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] + learning_rate * grads["db" + str(l)]
+    return parameters
+'''
+
 UNTOUCHED_NOTEBOOK = "03_momentum"
 UNTOUCHED_FILE = f"untouched_{UNTOUCHED_NOTEBOOK}.ipynb"
 
@@ -148,6 +163,13 @@ def prepare_root(root: Path) -> dict[str, Path]:
     if untouched.exists():
         shutil.copyfile(untouched, root / UNTOUCHED_FILE)
         written["untouched"] = root / UNTOUCHED_FILE
+    if ZH_NOTEBOOK.exists():
+        (root / "zh-CN").mkdir()
+        nbformat.write(filled(ZH_NOTEBOOK, {ZH_MISTAKE_FUNCTION: GD_WRONG_SIGN}),
+                       root / ZH_MISTAKE_FILE)
+        nbformat.write(filled(ZH_NOTEBOOK), root / ZH_FILLED_FILE)
+        written["zh-mistake"] = root / ZH_MISTAKE_FILE
+        written["zh-filled"] = root / ZH_FILLED_FILE
     figures = NOTEBOOKS / "figures"
     if figures.is_dir():
         shutil.copytree(figures, root / "figures")
