@@ -141,6 +141,18 @@ def update_parameters_with_gd(parameters, grads, learning_rate):
     return parameters
 '''
 
+# Appended to the filled zh notebook (its own figures label in Latin letters): a figure whose
+# title, axis labels and legend are Chinese, drawn after the notebook's language cell.
+ZH_FIGURE_CELL = '''\
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot([0, 1, 2, 3], [1.0, 0.6, 0.4, 0.3], label="训练集上的代价")
+ax.set_title("梯度下降：代价随轮数下降")
+ax.set_xlabel("轮")
+ax.set_ylabel("代价")
+ax.legend()
+plt.show()
+'''
+
 UNTOUCHED_NOTEBOOK = "03_momentum"
 UNTOUCHED_FILE = f"untouched_{UNTOUCHED_NOTEBOOK}.ipynb"
 
@@ -167,7 +179,9 @@ def prepare_root(root: Path) -> dict[str, Path]:
         (root / "zh-CN").mkdir()
         nbformat.write(filled(ZH_NOTEBOOK, {ZH_MISTAKE_FUNCTION: GD_WRONG_SIGN}),
                        root / ZH_MISTAKE_FILE)
-        nbformat.write(filled(ZH_NOTEBOOK), root / ZH_FILLED_FILE)
+        zh = filled(ZH_NOTEBOOK)
+        zh.cells.append(nbformat.v4.new_code_cell(ZH_FIGURE_CELL))
+        nbformat.write(zh, root / ZH_FILLED_FILE)
         written["zh-mistake"] = root / ZH_MISTAKE_FILE
         written["zh-filled"] = root / ZH_FILLED_FILE
     figures = NOTEBOOKS / "figures"

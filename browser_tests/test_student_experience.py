@@ -338,7 +338,7 @@ def test_zh_notebook_names_the_mistake_in_chinese(lab, page, shot):
 
 
 def test_zh_figure_shows_its_glyphs(lab, page, shot):
-    """notebooks/zh-CN/01 filled: its first figure is drawn with a CJK font (no missing glyph)."""
+    """notebooks/zh-CN/01 filled, plus a figure with Chinese labels: no missing glyph."""
     if "zh-filled" not in lab.notebooks:
         pytest.fail(f"{lab_driver.ZH_NOTEBOOK} is missing")
     label = "zh-01-filled"
@@ -348,7 +348,12 @@ def test_zh_figure_shows_its_glyphs(lab, page, shot):
         for output in cell.get("outputs", []):
             assert not MISSING_GLYPH.search(str(output.get("text", ""))), (
                 f"{describe(cell, i)}: {output.get('text')}")
-    figure = panel.locator(".jp-OutputArea-output img").first
-    assert figure.count(), "no figure on the page"
+    # the appended Chinese figure (the last cell): drawn, and screenshotted to be looked at
+    assert saved.cells[-1].source == lab_driver.ZH_FIGURE_CELL
+    assert any("image/png" in o.get("data", {}) for o in saved.cells[-1].outputs), (
+        "the Chinese figure was not drawn")
+    figure = panel.locator(".jp-Notebook .jp-Cell").nth(len(saved.cells) - 1).locator(
+        ".jp-OutputArea-output img").first
+    assert figure.count(), "the Chinese figure is not on the page"
     figure.scroll_into_view_if_needed()
     figure.screenshot(path=str(shot(f"{label}-4-figure")))
