@@ -9,7 +9,7 @@ NB      ?= notebooks
 # JupyterLab refuses to start as root unless told; containers often run as root.
 ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: help lab formgrader test check release student-package figures grade test-browser benchmarks clean
+.PHONY: help lab formgrader test check release student-package figures grade test-browser benchmarks clean translations
 
 help:
 	@echo "make lab              set up .venv and open the course in JupyterLab"
@@ -21,6 +21,7 @@ help:
 	@echo "make formgrader       serve nbgrader's formgrader on the course (hand grading)"
 	@echo "make grade            autograde autograder/submitted/ with nbgrader, export grades.csv"
 	@echo "make test-browser     the student experience in headless Chromium"
+	@echo "make translations     extract, merge and compile the checks' Chinese texts"
 
 # The installer is uv (from PyPI, into .venv): a cold install takes seconds where pip takes
 # minutes. When uv cannot be had or fails, pip does the same install.
@@ -94,6 +95,21 @@ benchmarks: $(VENV)/.installed
 # here when missing and apt-get can run). Without it the course still works; Chinese figure text
 # then shows as boxes and helpers.plots.use_language("zh-CN") warns.
 .PHONY: zh-font
+# The checks' Chinese texts: extract the English texts (babel.cfg), merge them into the .po
+# (translate the new entries there), compile the .mo (committed; tests/test_i18n.py checks it
+# is current).
+translations: $(VENV)/.installed-dev
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --project optim-course \
+		--copyright-holder "the course authors" -o autograder/checks/locale/optim_course.pot .
+	$(VENV)/bin/pybabel update -i autograder/checks/locale/optim_course.pot \
+		-d autograder/checks/locale -D optim_course --no-fuzzy-matching -w 100
+	$(VENV)/bin/pybabel compile -d autograder/checks/locale -D optim_course --statistics
+	$(VENV)/bin/pybabel extract -F helpers/babel.cfg -k _ --no-location --project optim-course \
+		--copyright-holder "the course authors" -o helpers/locale/optim_course_helpers.pot .
+	$(VENV)/bin/pybabel update -i helpers/locale/optim_course_helpers.pot -d helpers/locale \
+		-D optim_course_helpers --no-fuzzy-matching -w 100
+	$(VENV)/bin/pybabel compile -d helpers/locale -D optim_course_helpers --statistics
+
 zh-font:
 	@if fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \

@@ -126,6 +126,33 @@ def filled(student: Path, overrides: dict[str, str] | None = None):
     return nb
 
 
+# The Chinese notebook 01 (notebooks/zh-CN/), with one known mistake and filled: its checks must
+# speak Chinese with no setting (its language cell), its figures must show Chinese glyphs.
+ZH_NOTEBOOK = NOTEBOOKS / "zh-CN" / "01_gradient_descent.ipynb"
+ZH_MISTAKE_FUNCTION = "update_parameters_with_gd"
+ZH_MISTAKE_FILE = "zh-CN/01_gradient_descent_wrong_sign.ipynb"
+ZH_FILLED_FILE = "zh-CN/01_gradient_descent.ipynb"
+GD_WRONG_SIGN = '''\
+def update_parameters_with_gd(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = parameters["W" + str(l)] + learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] + learning_rate * grads["db" + str(l)]
+    return parameters
+'''
+
+# Appended to the filled zh notebook (its own figures label in Latin letters): a figure whose
+# title, axis labels and legend are Chinese, drawn after the notebook's language cell.
+ZH_FIGURE_CELL = '''\
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot([0, 1, 2, 3], [1.0, 0.6, 0.4, 0.3], label="训练集上的代价")
+ax.set_title("梯度下降：代价随轮数下降")
+ax.set_xlabel("轮")
+ax.set_ylabel("代价")
+ax.legend()
+plt.show()
+'''
+
 UNTOUCHED_NOTEBOOK = "03_momentum"
 UNTOUCHED_FILE = f"untouched_{UNTOUCHED_NOTEBOOK}.ipynb"
 
@@ -148,6 +175,15 @@ def prepare_root(root: Path) -> dict[str, Path]:
     if untouched.exists():
         shutil.copyfile(untouched, root / UNTOUCHED_FILE)
         written["untouched"] = root / UNTOUCHED_FILE
+    if ZH_NOTEBOOK.exists():
+        (root / "zh-CN").mkdir()
+        nbformat.write(filled(ZH_NOTEBOOK, {ZH_MISTAKE_FUNCTION: GD_WRONG_SIGN}),
+                       root / ZH_MISTAKE_FILE)
+        zh = filled(ZH_NOTEBOOK)
+        zh.cells.append(nbformat.v4.new_code_cell(ZH_FIGURE_CELL))
+        nbformat.write(zh, root / ZH_FILLED_FILE)
+        written["zh-mistake"] = root / ZH_MISTAKE_FILE
+        written["zh-filled"] = root / ZH_FILLED_FILE
     figures = NOTEBOOKS / "figures"
     if figures.is_dir():
         shutil.copytree(figures, root / "figures")

@@ -311,3 +311,49 @@ def _first_difference(a: bytes, b: bytes) -> str:
     at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
               min(len(a), len(b)))
     return f"byte {at}: {a[at - 80:at + 80]!r} became {b[at - 80:at + 80]!r}"
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MISSING_GLYPH = re.compile(r"Glyph \d+ .*missing from|missing from (current )?font",
+                           re.IGNORECASE)
+
+
+def test_zh_notebook_names_the_mistake_in_chinese(lab, page, shot):
+    """notebooks/zh-CN/01 with the wrong-sign update: the diagnosis is Chinese, no setting."""
+    if "zh-mistake" not in lab.notebooks:
+        pytest.fail(f"{lab_driver.ZH_NOTEBOOK} is missing")
+    label = "zh-01-wrong_sign"
+    panel, saved, shown = run_all(page, lab, lab_driver.ZH_MISTAKE_FILE, shot, label)
+    test_id = f"test_{lab_driver.ZH_MISTAKE_FUNCTION}"
+    index = next((i for i, c in enumerate(saved.cells)
+                  if nbgrader_meta(c).get("grade_id") == test_id), None)
+    assert index is not None, f"no test cell {test_id} in the notebook"
+    panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(
+        path=str(shot(f"{label}-3-diagnosis")))
+    errors = error_outputs(saved.cells[index])
+    assert errors and errors[0]["ename"] == "CheckFailed", errors
+    message = errors[0]["evalue"]
+    assert "你沿梯度方向往上走了" in message, f"not the Chinese diagnosis: {message!r}"
+    assert message.split("\n")[0][:40] in shown_text(shown[index]), "not on the page"
+
+
+def test_zh_figure_shows_its_glyphs(lab, page, shot):
+    """notebooks/zh-CN/01 filled, plus a figure with Chinese labels: no missing glyph."""
+    if "zh-filled" not in lab.notebooks:
+        pytest.fail(f"{lab_driver.ZH_NOTEBOOK} is missing")
+    label = "zh-01-filled"
+    panel, saved, shown = run_all(page, lab, lab_driver.ZH_FILLED_FILE, shot, label)
+    for i, cell in enumerate(saved.cells):
+        assert not error_outputs(cell), f"{describe(cell, i)} failed"
+        for output in cell.get("outputs", []):
+            assert not MISSING_GLYPH.search(str(output.get("text", ""))), (
+                f"{describe(cell, i)}: {output.get('text')}")
+    # the appended Chinese figure (the last cell): drawn, and screenshotted to be looked at
+    assert saved.cells[-1].source == lab_driver.ZH_FIGURE_CELL
+    assert any("image/png" in o.get("data", {}) for o in saved.cells[-1].outputs), (
+        "the Chinese figure was not drawn")
+    figure = panel.locator(".jp-Notebook .jp-Cell").nth(len(saved.cells) - 1).locator(
+        ".jp-OutputArea-output img").first
+    assert figure.count(), "the Chinese figure is not on the page"
+    figure.scroll_into_view_if_needed()
+    figure.screenshot(path=str(shot(f"{label}-4-figure")))

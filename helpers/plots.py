@@ -653,21 +653,31 @@ def _register_system_cjk_fonts() -> None:
                 continue
 
 
+# The notebook's language as its language cell declared it (None: no call yet). The checks read
+# it as the notebook's language (autograder.checks.i18n), so the zh notebooks' feedback is in
+# Chinese with no setting; an explicit choice or OPTIM_COURSE_LANG wins over it.
+LANGUAGE: str | None = None
+
+
 def use_language(language: str = "en") -> str | None:
     """Make figures able to show text in ``language`` (``"en"`` or ``"zh-CN"``).
 
     For ``"zh-CN"`` a font with Chinese glyphs is added behind the course's Latin font, so
     Latin letters and digits look as in the English figures and Chinese characters come from the
-    CJK font. Returns the family used (None for English). When no Chinese font is installed, a
+    CJK font; the checks' feedback follows the same language (see ``LANGUAGE``). Returns the
+    family used (None for English). When no Chinese font is installed, a
     warning says how to install one and figures still draw (Chinese characters then show as
     boxes); nothing else changes.
     """
+    global LANGUAGE
     if language == "en":
+        LANGUAGE = "en"
         mpl.rcParams["font.family"] = mpl.rcParamsDefault["font.family"]
         return None
     if language not in CJK_FONTS:
         raise ValueError(f"unknown language {language!r}: use one of "
                          f"{', '.join(['en', *CJK_FONTS])}")
+    LANGUAGE = language
     installed = _installed_font_families()
     if not installed.intersection(CJK_FONTS[language]):
         _register_system_cjk_fonts()

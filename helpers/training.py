@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from helpers import network
+from helpers.language import _
 
 
 class TrainingDiverged(FloatingPointError):
@@ -113,7 +114,7 @@ def adam(initialize_adam: Callable, update_parameters_with_adam: Callable, beta1
     def step(parameters, grads, state, learning_rate):
         v, s, t = state
         t += 1
-        parameters, v, s, *_ = update_parameters_with_adam(
+        parameters, v, s, *_rest = update_parameters_with_adam(
             parameters, grads, v, s, t, learning_rate, beta1, beta2, epsilon)
         return parameters, (v, s, t)
 
@@ -191,19 +192,24 @@ def _check_first_update(optimizer: Optimizer, shapes: dict, parameters) -> None:
     Caught here, once, a forgotten ``return`` or a renamed key reads as what it is, instead of
     a ``TypeError`` or ``KeyError`` deep inside the forward pass of the next step.
     """
-    where = f"the {optimizer.name} update function you passed to training.{optimizer.name}()"
+    where = _("the {name} update function you passed to training.{name}()").format(
+        name=optimizer.name)
     if not isinstance(parameters, dict):
-        raise TypeError(f"{where} returned {type(parameters).__name__} where the updated "
-                        "parameters dict was expected (a missing `return parameters`?)")
+        raise TypeError(_("{where} returned {type} where the updated parameters dict was "
+                          "expected (a missing `return parameters`?)").format(
+            where=where, type=type(parameters).__name__))
     if set(parameters) != set(shapes):
         missing = sorted(set(shapes) - set(parameters))
         extra = sorted(set(parameters) - set(shapes))
-        raise KeyError(f"{where} returned parameters with keys {sorted(parameters)}; expected "
-                       f"{sorted(shapes)} (missing {missing}, unexpected {extra})")
+        raise KeyError(_("{where} returned parameters with keys {keys}; expected {expected} "
+                         "(missing {missing}, unexpected {extra})").format(
+            where=where, keys=sorted(parameters), expected=sorted(shapes), missing=missing,
+            extra=extra))
     for key, shape in shapes.items():
         if np.shape(parameters[key]) != shape:
-            raise ValueError(f"{where} changed the shape of {key} from {shape} to "
-                             f"{np.shape(parameters[key])}")
+            raise ValueError(_("{where} changed the shape of {key} from {shape} to "
+                               "{new}").format(where=where, key=key, shape=shape,
+                                               new=np.shape(parameters[key])))
 
 
 def _diverged_message(epoch, cost, lr, optimizer, mini_batches, schedule) -> str:
@@ -216,19 +222,21 @@ def _diverged_message(epoch, cost, lr, optimizer, mini_batches, schedule) -> str
         names.append(_function_name(schedule, "update_lr"))
     listed = ", ".join(names)
     lines = [
-        f"training diverged in epoch {epoch}: the cost became {cost} with learning rate "
-        f"{lr:g} ({optimizer!r}).",
-        f"  First suspect: your own functions. This run used {listed}. If one of them has "
-        "not passed its check yet (the check cell below it), fix it first: a wrong formula "
-        "or a wrong return value can give nan or inf at any learning rate, however small.",
+        _("training diverged in epoch {epoch}: the cost became {cost} with learning rate "
+          "{lr} ({optimizer}).").format(epoch=epoch, cost=cost, lr=f"{lr:g}",
+                                        optimizer=repr(optimizer)),
+        _("  First suspect: your own functions. This run used {listed}. If one of them has "
+          "not passed its check yet (the check cell below it), fix it first: a wrong formula "
+          "or a wrong return value can give nan or inf at any learning rate, however "
+          "small.").format(listed=listed),
     ]
     if lr <= SMALL_RATE:
-        lines.append(f"  At a rate as small as {lr:g} a bug is far more likely than steps "
-                     "that are too large: lowering the learning rate will not fix a wrong "
-                     "formula.")
+        lines.append(_("  At a rate as small as {lr} a bug is far more likely than steps "
+                       "that are too large: lowering the learning rate will not fix a wrong "
+                       "formula.").format(lr=f"{lr:g}"))
     else:
-        lines.append("  If every one of them passes its check, the steps are too large for "
-                     "this problem: try a learning rate 3 to 10 times smaller.")
+        lines.append(_("  If every one of them passes its check, the steps are too large for "
+                       "this problem: try a learning rate 3 to 10 times smaller."))
     return "\n".join(lines)
 
 

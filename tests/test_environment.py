@@ -31,8 +31,21 @@ def conda_dependencies() -> dict[str, str]:
     return deps
 
 
+# Development tools the conda environment also carries (pyproject's extra "dev").
+CONDA_DEV = ("babel",)
+
+
+def dev_dependencies() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return dict(normalise(r.split("#")[0]) for r in project["optional-dependencies"]["dev"])
+
+
 def test_environment_yml_and_pyproject_agree():
-    assert conda_dependencies() == pip_dependencies()
+    conda = conda_dependencies()
+    dev = dev_dependencies()
+    for name in CONDA_DEV:
+        assert conda.pop(name) == dev[name], name
+    assert conda == pip_dependencies()
 
 
 def test_environment_is_named_and_pins_python():

@@ -563,3 +563,18 @@ def test_the_build_audit_names_markers_and_trusted_imports(tmp_path):
         "autograder/checks/master.ipynb: a notebook in the package",
         "helpers/network.py:1: carries the marker 'BEGIN SOLUTION'",
     ]
+
+
+def test_installed_package_speaks_chinese(student_env):
+    """The wheel carries the compiled catalogues: the checks' and the helpers' texts in zh-CN."""
+    code = ("import os; os.environ['OPTIM_COURSE_LANG'] = 'zh-CN'\n"
+            "from autograder.checks import vocabulary, i18n\n"
+            "from helpers import language\n"
+            "print(vocabulary.text('gd/wrong-sign')[0]); print(i18n.LOCALE_DIR)\n"
+            "print(language._('the {name} update function you passed to training.{name}()'))")
+    result = run_student(student_env, "-c", code)
+    assert result.returncode == 0, result.stderr
+    title, locale_dir, helper = result.stdout.splitlines()
+    assert title == "你沿梯度方向往上走了（符号错误）"
+    assert locale_dir.startswith(str(student_env["venv"].absolute()))
+    assert helper.startswith("你传给 training.{name}()")

@@ -21,6 +21,7 @@ message is the feedback.
 from __future__ import annotations
 
 from autograder.checks.cases import FUNCTIONS, Case, HiddenCasesUnavailable, cases_for
+from autograder.checks.i18n import _
 
 __all__ = ["check", "CheckFailed", "FUNCTIONS", "Case", "cases_for", "judge_records",
            "reference_records", "HiddenCasesUnavailable"]
@@ -120,8 +121,9 @@ def check(name: str, fn, hidden: bool = False) -> None:
     else:
         cases, expected, family = cases_for(name), None, None
     if not callable(fn):
-        _report.report(CheckFailed(f"{name}: expected a function, got {type(fn).__name__}. "
-                                   f"Run the cell that defines {name} first."))
+        _report.report(CheckFailed(
+            _("{name}: expected a function, got {type}. Run the cell that defines {name} "
+              "first.").format(name=name, type=type(fn).__name__)))
     records = {case.id: probe.run_case(name, fn, case) for case in cases}
     passed, feedback = judge_records(name, cases, records, expected, family)
     if not passed:
@@ -129,14 +131,18 @@ def check(name: str, fn, hidden: bool = False) -> None:
         position = ""
         if not feedback.not_attempted:
             index = [c.id for c in cases].index(feedback.case.id) + 1
-            kind = "hidden check" if hidden else "check"
-            position = f"{kind} {index} of {len(cases)}"
+            position = (_("hidden check {index} of {n}") if hidden
+                        else _("check {index} of {n}")).format(index=index, n=len(cases))
         failure = CheckFailed(feedback.text(name, position), feedback)
         failure.__suppress_context__ = True
         _report.report(failure)  # a tiny frame, so the traceback stays short
     n = len(cases)
-    kind = ("hidden " if hidden else "") + ("check" if n == 1 else "checks")
-    print(f"{name}: {'the' if n == 1 else 'all ' + str(n)} {kind} passed.")
+    if hidden:
+        line = _("{name}: the hidden check passed.") if n == 1 else _(
+            "{name}: all {n} hidden checks passed.")
+    else:
+        line = _("{name}: the check passed.") if n == 1 else _("{name}: all {n} checks passed.")
+    print(line.format(name=name, n=n))
 
 
 def _hidden_judging_data(name):
@@ -152,9 +158,9 @@ def _hidden_judging_data(name):
         hidden = importlib.import_module("autograder.publish.hidden_cases")
     except ImportError as exc:
         raise HiddenCasesUnavailable(
-            f"{name}: the hidden checks are not part of this installation (they run with the "
-            "instructor's masters: `python -m autograder check` in the course repository, or "
-            "`make grade`).") from exc
+            _("{name}: the hidden checks are not part of this installation (they run with the "
+              "instructor's masters: `python -m autograder check` in the course repository, or "
+              "`make grade`).").format(name=name)) from exc
     cases = hidden.all_cases(name, hidden=True)
     expected, family = trusted.judging_data(name, cases)
     return cases, expected, family

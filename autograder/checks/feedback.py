@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from autograder.checks.cases import KINDS, Case
+from autograder.checks.i18n import _
 from autograder.checks.vocabulary import PREFIX
 
 
@@ -32,19 +33,21 @@ class Feedback:
 
     def text(self, name: str, position: str = "") -> str:
         if self.not_attempted:
-            return (f"{name}: not attempted yet. The function still raises "
-                    "NotImplementedError: replace the 'raise NotImplementedError()' line with "
-                    "your code, run its cell, then run the check again.")
-        head = f"{name}: {self.what}" if not position else f"{name}: {self.what} ({position})"
-        lines = [head, f"  Tried:    {self.case.label}."]
+            return _("{name}: not attempted yet. The function still raises "
+                     "NotImplementedError: replace the 'raise NotImplementedError()' line with "
+                     "your code, run its cell, then run the check again.").format(name=name)
+        what = _(self.what)
+        head = f"{name}: {what}" if not position else f"{name}: {what} ({position})"
+        lines = [head, _("  Tried:    {label}.").format(label=_(self.case.label))]
         if self.expected:
-            lines.append(f"  Expected: {self.expected}")
+            lines.append(_("  Expected: {expected}").format(expected=self.expected))
         if self.got:
-            lines.append(f"  Got:      {self.got}")
+            lines.append(_("  Got:      {got}").format(got=self.got))
         if self.meaning:
-            lines.append(f"  What this usually means: {self.meaning}")
+            lines.append(_("  What this usually means: {meaning}").format(
+                meaning=_(self.meaning)))
         if self.hint:
-            lines.append(f"  Hint: {self.hint}")
+            lines.append(_("  Hint: {hint}").format(hint=_(self.hint)))
         return "\n".join(lines)
 
 

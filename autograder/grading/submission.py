@@ -30,6 +30,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.checks import i18n
+from autograder.checks.i18n import _
 from autograder.localcheck.safefiles import (
     NOTEBOOK_MAX_DEPTH,
     Refused,
@@ -273,7 +275,7 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
         grade_id, more = _shape_notes(cell, index, anchor_set)
         notes += more
         shaped.append((cell, grade_id, bool(more), index))
-    present = {g for _, g, _, _ in shaped if g}
+    present = {g for _c, g, _s, _t in shaped if g}
     # Repair: a malformed cell whose code defines a graded function that has no cell of its
     # own is that function's solution cell (grade_ids of solutions are the functions' names).
     for position, (cell, grade_id, malformed, index) in enumerate(shaped):
@@ -286,7 +288,7 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
     by_id: dict[str, dict] = {}
     extras: dict[str | None, list[dict]] = {None: []}
     current: str | None = None
-    for cell, grade_id, _, _ in shaped:
+    for cell, grade_id, _s, _t in shaped:
         if grade_id is not None and grade_id not in by_id:
             by_id[grade_id] = cell
             current = grade_id
@@ -374,12 +376,19 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
     ``test_points``: ``{test grade_id: function}``; ``notes``: what the grader found wrong
     with the submitted file (shown first, as plain text: it may quote file names).
     """
-    nb, _ = neutralise(prepared)
+    nb, _dropped = neutralise(prepared)
+    # In the language of the released notebook the student chose (the zh release writes
+    # metadata.course.language); the verdicts' feedback was judged in the same language.
+    with i18n.detected(i18n.notebook_language(prepared)):
+        return _feedback_notebook(nb, verdicts, test_points, notes)
+
+
+def _feedback_notebook(nb, verdicts, test_points, notes):
     if notes:
         lines = "".join(f"- {markdown_text(note)}\n" for note in notes)
         nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
-                               "source": "**The grader's notes on your submission**\n\n"
-                                         + lines})
+                               "source": "**" + _("The grader's notes on your submission")
+                                         + "**\n\n" + lines})
     for cell in nb["cells"]:
         if cell.get("cell_type") != "code":
             continue
@@ -392,11 +401,12 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
             verdict = verdicts.get(function)
             if verdict and verdict.get("passed"):
                 cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                    "text": f"{function}: all checks passed (visible and "
-                                            "hidden).\n"}]
+                                    "text": _("{name}: all checks passed (visible and "
+                                              "hidden).").format(name=function) + "\n"}]
             else:
-                message = (verdict or {}).get("feedback") or (
-                    f"{function}: not graded (the function was not found in your notebook)")
+                message = (verdict or {}).get("feedback") or _(
+                    "{name}: not graded (the function was not found in your "
+                    "notebook)").format(name=function)
                 cell["outputs"] = [{"output_type": "error", "ename": "CheckFailed",
                                     "evalue": message.splitlines()[0] if message else "",
                                     "traceback": ["CheckFailed: " + message]}]

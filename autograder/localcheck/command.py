@@ -48,11 +48,13 @@ from pathlib import Path
 from autograder.checks import (  # noqa: F401 - some are imported only to load them now
     _report,
     diagnosis,
+    i18n,
     judge_records,
     minibatches,
     probe,
 )
 from autograder.checks.cases import KINDS, case_to_plain
+from autograder.checks.i18n import _
 from autograder.checks.judge import explain_exception
 from autograder.localcheck.isolation import (
     ChildResult,
@@ -96,6 +98,7 @@ class NotebookResult:
     path: str
     assignment: str
     functions: list[FunctionResult] = field(default_factory=list)
+    language: str | None = None   # the notebook's metadata.course.language (its feedback's)
 
     @property
     def score(self) -> float:
@@ -319,9 +322,11 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
             if fb.not_attempted:
                 return False, "not_attempted", fb.text(name)
             index = [c.id for c in cases].index(fb.case.id) + 1
-            return False, "failed", fb.text(name, f"check {index} of {len(cases)}") + warning
+            position = _("check {index} of {n}").format(index=index, n=len(cases))
+            return False, "failed", fb.text(name, position) + warning
     if len(prefix) == len(cases) and child.ok:
-        return True, "passed", f"{name}: all {len(cases)} checks passed.{warning}"
+        return True, "passed", _("{name}: all {n} checks passed.").format(
+            name=name, n=len(cases)) + warning
     # The child stopped before the end: say where and why.
     running = next((c for c in cases if c.id in started and c.id not in records), None)
     if running is None and len(complete) < len(cases):
@@ -399,6 +404,11 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
     Returns ``[(display path, NotebookResult | NotGradable)]``.
     """
     display_paths = display_paths or [str(p) for p in paths]
+    with i18n.detected(None):   # each notebook's texts in its own language (restored after)
+        return _grade_notebooks(paths, limits, jobs, display_paths)
+
+
+def _grade_notebooks(paths, limits, jobs, display_paths):
     plans, work = [], []
     for path, shown in zip(paths, display_paths, strict=True):
         try:
@@ -407,21 +417,22 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
         except NotGradable as exc:
             plans.append((shown, exc, None))
             continue
-        result = NotebookResult(shown, m.assignment)
+        result = NotebookResult(shown, m.assignment, language=i18n.notebook_language(nb))
+        i18n.detect(result.language)
         order = []
         for position, name in enumerate(m.functions):
             fr = FunctionResult(name, m.points.get(name, 0.0))
             if name not in KINDS:
-                fr.feedback = f"{name}: no checks exist for this function."
+                fr.feedback = _("{name}: no checks exist for this function.").format(name=name)
                 fr.status = "error"
                 order.append((10**6 + position, fr, None))
                 continue
             found = find_solution_cell(nb, name)
             if found is None:
                 fr.status = "missing"
-                fr.feedback = (f"{name}: the cell that defines {name} is missing (deleted, or "
-                               "its def line renamed).\n  Hint: get a fresh copy of the "
-                               "notebook and copy your code into its cell.")
+                fr.feedback = _("{name}: the cell that defines {name} is missing (deleted, or "
+                                "its def line renamed).\n  Hint: get a fresh copy of the "
+                                "notebook and copy your code into its cell.").format(name=name)
                 order.append((position - 0.5 if not order else order[-1][0] + 0.001, fr, None))
                 continue
             index, source = found
@@ -446,7 +457,8 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
         if order is None:
             out.append((shown, result))
             continue
-        for _, fr, job in sorted(order, key=lambda item: item[0]):
+        i18n.detect(result.language)
+        for _pos, fr, job in sorted(order, key=lambda item: item[0]):
             if job is not None and fr.name in broken:
                 fr.status = "error"
                 fr.feedback = (f"{fr.name}: the reference solution in the instructor master "
@@ -459,9 +471,9 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
             result.functions.append(fr)
         found_any = any(fr.status != "missing" for fr in result.functions)
         if result.functions and not found_any:
-            out.append((shown, NotGradable(f"{shown}: none of the graded cells of "
-                                           f"{result.assignment} is in this notebook "
-                                           "(deleted or renamed)")))
+            out.append((shown, NotGradable(_(
+                "{path}: none of the graded cells of {assignment} is in this notebook (deleted "
+                "or renamed)").format(path=shown, assignment=result.assignment))))
             continue
         out.append((shown, result))
     return out
@@ -484,7 +496,7 @@ def human_report(result: NotebookResult, stream) -> str:
     ok, ko = _marks(stream)
     lines = [f"{result.path}"]
     if not result.functions:
-        lines.append("  nothing to grade in this notebook (no graded functions).")
+        lines.append(_("  nothing to grade in this notebook (no graded functions)."))
         return "\n".join(lines)
     width = max(len(f"{_num(f.score)}/{_num(f.max_score)}") for f in result.functions)
     for f in result.functions:
@@ -492,15 +504,16 @@ def human_report(result: NotebookResult, stream) -> str:
         pts = f"{_num(f.score)}/{_num(f.max_score)}".rjust(width)
         note = ""
         if f.status == "not_attempted":
-            note = "  (not attempted yet)"
+            note = _("  (not attempted yet)")
         elif f.status == "missing":
-            note = "  (cell missing)"
+            note = _("  (cell missing)")
         lines.append(f"  {mark} {pts}  {f.name}{note}")
-    lines.append(f"  Score: {_num(result.score)}/{_num(result.max_score)}"
-                 + ("  all passed, well done!" if result.score == result.max_score else ""))
+    lines.append(_("  Score: {score}").format(score=f"{_num(result.score)}/"
+                                                  f"{_num(result.max_score)}")
+                 + (_("  all passed, well done!") if result.score == result.max_score else ""))
     if any(f.status == "not_attempted" for f in result.functions):
-        lines.append("  Next: write the functions marked (not attempted yet), run their cells, "
-                     "then check again.")
+        lines.append(_("  Next: write the functions marked (not attempted yet), run their "
+                       "cells, then check again."))
     failures = [f for f in result.functions if not f.passed and f.status != "not_attempted"]
     for f in failures:
         lines.append("")
@@ -544,6 +557,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="a student notebook, or a folder of them")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
+                        help="language of the feedback (default: OPTIM_COURSE_LANG, else the "
+                             "notebook's own language, else en)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="wall seconds per graded function (default 10)")
     parser.add_argument("--memory-mb", type=float, default=None,
@@ -553,6 +569,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None,
                         help="graded functions checked at the same time (default: CPUs)")
     args = parser.parse_args(argv)
+    i18n.set_language(args.lang)
+    try:
+        return _main(args)
+    finally:
+        i18n.set_language(None)
+
+
+def _main(args) -> int:
     try:
         limits = Limits.from_env(
             wall_seconds=args.timeout, output_bytes=args.output_bytes,
@@ -597,12 +621,15 @@ def main(argv: list[str] | None = None) -> int:
                        "max_score": float(sum(r.max_score for r in results))}
         sys.stdout.write(json.dumps(payload) + "\n")
     else:
-        reports = [human_report(r, sys.stdout) for r in results]
+        reports = []
+        for r in results:
+            with i18n.detected(r.language):
+                reports.append(human_report(r, sys.stdout))
         print("\n\n".join(reports))
         if len(results) > 1:
             total = sum(r.score for r in results)
             most = sum(r.max_score for r in results)
-            print(f"\nTotal: {_num(total)}/{_num(most)}")
+            print("\n" + _("Total: {score}").format(score=f"{_num(total)}/{_num(most)}"))
     if errors and single:
         return 2
     return 0 if all(f.passed for r in results for f in r.functions) else 1

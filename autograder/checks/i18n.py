@@ -1,0 +1,121 @@
+"""Which language the learner reads, and the translated texts (stdlib ``gettext``).
+
+The catalogue is the gettext domain ``optim_course`` under ``locale/`` next to this module
+(``locale/zh_CN/LC_MESSAGES/optim_course.po``, compiled to ``.mo`` and committed; Babel
+extracts and compiles: ``make translations``). English is the source text.
+
+The language is chosen, first match wins:
+
+1. explicitly: :func:`set_language` (``python -m autograder check --lang zh-CN``);
+2. the environment variable ``OPTIM_COURSE_LANG`` (``zh-CN`` or ``en``);
+3. detected from the notebook: the local check and the grader read the notebook's
+   ``metadata.course.language`` (:func:`detected`); in a kernel, the zh notebooks' language
+   cell (``plots.use_language("zh-CN")``) sets it through :func:`detect`;
+4. English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext as _gettext
+import os
+import sys
+from pathlib import Path
+
+DOMAIN = "optim_course"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+ENV = "OPTIM_COURSE_LANG"
+LANGUAGES = ("en", "zh-CN")
+
+_explicit: str | None = None
+_detected: str | None = None
+
+
+def normalise(lang: str | None) -> str | None:
+    """``"zh-CN"``, ``"en"`` or None (unknown or empty)."""
+    if not lang:
+        return None
+    key = str(lang).strip().replace("_", "-").lower()
+    if key.startswith("zh"):
+        return "zh-CN"
+    if key.startswith("en"):
+        return "en"
+    return None
+
+
+def set_language(lang: str | None) -> None:
+    """The explicit choice (None clears it)."""
+    global _explicit
+    _explicit = normalise(lang)
+
+
+def detect(lang: str | None) -> None:
+    """What the notebook says (weaker than the explicit choice and the environment)."""
+    global _detected
+    _detected = normalise(lang)
+
+
+@contextlib.contextmanager
+def detected(lang: str | None):
+    """The notebook's language for the duration of a block (the local check, per notebook)."""
+    global _detected
+    before = _detected
+    _detected = normalise(lang)
+    try:
+        yield
+    finally:
+        _detected = before
+
+
+def notebook_language(nb: dict) -> str | None:
+    """The language a course notebook declares in ``metadata.course.language``."""
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    course = meta.get("course") if isinstance(meta, dict) else None
+    return normalise(course.get("language")) if isinstance(course, dict) else None
+
+
+def _kernel_language() -> str | None:
+    """What the notebook's language cell chose (``helpers.plots.LANGUAGE``), if it ran here.
+
+    Read from the loaded module only: the checks never import the helpers for this.
+    """
+    plots = sys.modules.get("helpers.plots")
+    return normalise(getattr(plots, "LANGUAGE", None)) if plots is not None else None
+
+
+def language() -> str:
+    """The language the learner reads now: ``"zh-CN"`` or ``"en"``."""
+    return (_explicit or normalise(os.environ.get(ENV)) or _detected or _kernel_language()
+            or "en")
+
+
+_catalogues: dict[str, _gettext.NullTranslations] = {}
+
+
+def translations(lang: str | None = None) -> _gettext.NullTranslations:
+    lang = lang or language()
+    if lang not in _catalogues:
+        if lang == "en":
+            _catalogues[lang] = _gettext.NullTranslations()
+        else:
+            _catalogues[lang] = _gettext.translation(DOMAIN, LOCALE_DIR,
+                                                     languages=[lang.replace("-", "_")])
+    return _catalogues[lang]
+
+
+def _(message: str) -> str:
+    """``message`` in the current language."""
+    return translations().gettext(message) if message else message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations().ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a text for extraction; it is translated where it is shown (:func:`_`)."""
+    return message
+
+
+__all__ = ["DOMAIN", "ENV", "LOCALE_DIR", "language", "set_language", "detect", "detected",
+           "notebook_language", "translations", "_", "ngettext", "N_"]
