@@ -446,135 +446,136 @@ _VOCAB: dict[str, dict[str, tuple[str, str, str]]] = {
 _MOMENTUM = _VOCAB["momentum"]
 _VOCAB["nesterov"] = {
     **_UPDATE_SHARED,
-    "no-look-ahead": ("your step is plain momentum, without the look-ahead",
-                      "The parameters moved by learning_rate * v: that is the momentum update "
+    "no-look-ahead": (N_("your step is plain momentum, without the look-ahead"),
+                      N_("The parameters moved by learning_rate * v: that is the momentum update "
                       "of notebook 03 (so is beta * v_old + (1 - beta) * grad, which is the new "
                       "v). Nesterov steps with beta * v_new + (1 - beta) * grad, the velocity "
-                      "one step further on.",
-                      "After updating v, build the look-ahead from the new v and the gradient."),
-    "look-ahead-without-gradient": ("your look-ahead leaves out the gradient term",
-                                    "The step is beta * v only: the (1 - beta) * grad part of "
-                                    "the look-ahead is missing.",
-                                    "The step is beta * v plus (1 - beta) times the gradient."),
-    "look-ahead-undamped-gradient": ("the gradient in your look-ahead is not scaled by "
-                                     "(1 - beta)",
-                                     "The step adds the whole gradient to beta * v, which "
+                      "one step further on."),
+                      N_("After updating v, build the look-ahead from the new v and the "
+                         "gradient.")),
+    "look-ahead-without-gradient": (N_("your look-ahead leaves out the gradient term"),
+                                    N_("The step is beta * v only: the (1 - beta) * grad part of "
+                                    "the look-ahead is missing."),
+                                    N_("The step is beta * v plus (1 - beta) times the gradient.")),
+    "look-ahead-undamped-gradient": (N_("the gradient in your look-ahead is not scaled by "
+                                     "(1 - beta)"),
+                                     N_("The step adds the whole gradient to beta * v, which "
                                      "mixes this course's averaged velocity with PyTorch's "
-                                     "undamped form.",
-                                     "In the step, the gradient is multiplied by (1 - beta), "
-                                     "as in the velocity."),
-    "look-ahead-sign": ("the gradient term of your look-ahead has the wrong sign",
-                        "The step is beta * v - (1 - beta) * grad: the two terms must add.",
-                        "Both parts of the look-ahead point the same way: add them."),
-    "torch-style-buffer": ("you wrote PyTorch's undamped Nesterov, not this course's",
-                           "v = beta * v + grad and a step of beta * v + grad are PyTorch's "
+                                     "undamped form."),
+                                     N_("In the step, the gradient is multiplied by (1 - beta), "
+                                     "as in the velocity.")),
+    "look-ahead-sign": (N_("the gradient term of your look-ahead has the wrong sign"),
+                        N_("The step is beta * v - (1 - beta) * grad: the two terms must add."),
+                        N_("Both parts of the look-ahead point the same way: add them.")),
+    "torch-style-buffer": (N_("you wrote PyTorch's undamped Nesterov, not this course's"),
+                           N_("v = beta * v + grad and a step of beta * v + grad are PyTorch's "
                            "SGD(nesterov=True) form; this course averages with (1 - beta) "
-                           "(the docstring gives the bridge between the two).",
-                           "Multiply the gradient by (1 - beta), in the velocity and in the "
-                           "step."),
+                           "(the docstring gives the bridge between the two)."),
+                           N_("Multiply the gradient by (1 - beta), in the velocity and in the "
+                           "step.")),
     "no-one-minus-beta": _MOMENTUM["no-one-minus-beta"],
-    "beta-and-one-minus-beta-swapped": ("beta and (1 - beta) are swapped",
-                                        "In the velocity or in the look-ahead, beta multiplies "
-                                        "the gradient and (1 - beta) the velocity.",
-                                        "beta goes with v, (1 - beta) with the gradient, in "
-                                        "both formulas."),
+    "beta-and-one-minus-beta-swapped": (N_("beta and (1 - beta) are swapped"),
+                                        N_("In the velocity or in the look-ahead, beta multiplies "
+                                        "the gradient and (1 - beta) the velocity."),
+                                        N_("beta goes with v, (1 - beta) with the gradient, in "
+                                        "both formulas.")),
     "step-with-grad": _MOMENTUM["step-with-grad"],
     "velocity-not-stored": _MOMENTUM["velocity-not-stored"],
     "ignores-beta": _MOMENTUM["ignores-beta"],
 }
 _VOCAB["adamw"] = {
     **_VOCAB["adam"],
-    "adam-with-l2": ("you added the decay to the gradient (Adam with L2), not decoupled",
-                     "grad + weight_decay * W goes through both moments, so Adam rescales the "
+    "adam-with-l2": (N_("you added the decay to the gradient (Adam with L2), not decoupled"),
+                     N_("grad + weight_decay * W goes through both moments, so Adam rescales the "
                      "decay like any gradient: that is Adam with L2 regularisation. AdamW keeps "
-                     "the decay out of the moments.",
-                     "Compute v and s from the gradient alone; subtract learning_rate * "
-                     "weight_decay * W in the step."),
-    "no-weight-decay": ("there is no weight decay",
-                        "The parameters moved by the Adam step only: weight_decay is not used.",
-                        "Add weight_decay * W to the step, inside learning_rate * (...)."),
-    "decay-without-learning-rate": ("your weight decay is not multiplied by the learning rate",
-                                    "The parameters shrank by weight_decay * W at each call, "
-                                    "not by learning_rate * weight_decay * W.",
-                                    "The decay sits inside learning_rate * (...), next to the "
-                                    "Adam step."),
-    "decay-after-step": ("your decay uses W after the Adam step",
-                         "The decay was computed from the parameter already moved by the "
-                         "Adam step; it uses the value the call was given.",
-                         "Compute the decay from W before you change W (or in the same "
-                         "expression)."),
-    "decay-divided-by-sqrt": ("your decay is divided by sqrt(s_corrected) + epsilon",
-                              "weight_decay * W was put in the numerator with v_corrected, so "
+                     "the decay out of the moments."),
+                     N_("Compute v and s from the gradient alone; subtract learning_rate * "
+                     "weight_decay * W in the step.")),
+    "no-weight-decay": (N_("there is no weight decay"),
+                        N_("The parameters moved by the Adam step only: weight_decay is not used."),
+                        N_("Add weight_decay * W to the step, inside learning_rate * (...).")),
+    "decay-without-learning-rate": (N_("your weight decay is not multiplied by the learning rate"),
+                                    N_("The parameters shrank by weight_decay * W at each call, "
+                                    "not by learning_rate * weight_decay * W."),
+                                    N_("The decay sits inside learning_rate * (...), next to the "
+                                    "Adam step.")),
+    "decay-after-step": (N_("your decay uses W after the Adam step"),
+                         N_("The decay was computed from the parameter already moved by the "
+                         "Adam step; it uses the value the call was given."),
+                         N_("Compute the decay from W before you change W (or in the same "
+                         "expression).")),
+    "decay-divided-by-sqrt": (N_("your decay is divided by sqrt(s_corrected) + epsilon"),
+                              N_("weight_decay * W was put in the numerator with v_corrected, so "
                               "Adam's scaling shrinks or inflates it; decoupled decay is added "
-                              "after the division.",
-                              "Divide v_corrected only; add weight_decay * W outside the "
-                              "fraction."),
-    "decay-sign": ("your weight decay has the wrong sign",
-                   "The parameters grew by learning_rate * weight_decay * W: decay pulls them "
-                   "towards zero.", "Subtract the decay, like the step."),
-    "decay-skips-biases": ("your decay leaves the biases out",
-                           "Only the weights decayed. Many libraries exempt biases, but this "
-                           "function decays every parameter, b included.",
-                           "Apply the same decay to b as to W."),
-    "ignores-weight-decay": ("your function ignores the weight_decay argument",
-                             "It behaves as if weight_decay were always 0.01.",
-                             "Use the parameter weight_decay wherever your code has 0.01."),
+                              "after the division."),
+                              N_("Divide v_corrected only; add weight_decay * W outside the "
+                              "fraction.")),
+    "decay-sign": (N_("your weight decay has the wrong sign"),
+                   N_("The parameters grew by learning_rate * weight_decay * W: decay pulls them "
+                   "towards zero."), N_("Subtract the decay, like the step.")),
+    "decay-skips-biases": (N_("your decay leaves the biases out"),
+                           N_("Only the weights decayed. Many libraries exempt biases, but this "
+                           "function decays every parameter, b included."),
+                           N_("Apply the same decay to b as to W.")),
+    "ignores-weight-decay": (N_("your function ignores the weight_decay argument"),
+                             N_("It behaves as if weight_decay were always 0.01."),
+                             N_("Use the parameter weight_decay wherever your code has 0.01.")),
 }
 _VOCAB["warmup-cosine"] = {
-    "off-by-one": ("your warm-up is one step ahead",
-                   "(step + 1) / warmup_steps starts above zero and reaches learning_rate0 a "
-                   "step early; at step 0 the rate is 0.",
-                   "During the warm-up the rate is learning_rate0 * step / warmup_steps."),
-    "integer-division": ("your warm-up uses integer division",
-                         "step // warmup_steps is 0 during the whole warm-up, so the rate stays "
-                         "at 0 and then jumps.", "Use true division: step / warmup_steps."),
-    "warmup-from-min": ("your warm-up starts from min_learning_rate",
-                        "The warm-up climbs from 0, not from min_learning_rate; "
-                        "min_learning_rate is where the cosine ends.",
-                        "During the warm-up, learning_rate0 * step / warmup_steps."),
-    "no-warmup": ("there is no warm-up",
-                  "Before warmup_steps the rate should climb linearly from 0; your function "
-                  "uses the cosine there too.",
-                  "Treat step < warmup_steps separately."),
-    "progress-over-total": ("your cosine progress divides by total_steps",
-                            "The cosine runs over the steps after the warm-up, so progress "
+    "off-by-one": (N_("your warm-up is one step ahead"),
+                   N_("(step + 1) / warmup_steps starts above zero and reaches learning_rate0 a "
+                   "step early; at step 0 the rate is 0."),
+                   N_("During the warm-up the rate is learning_rate0 * step / warmup_steps.")),
+    "integer-division": (N_("your warm-up uses integer division"),
+                         N_("step // warmup_steps is 0 during the whole warm-up, so the rate stays "
+                         "at 0 and then jumps."), N_("Use true division: step / warmup_steps.")),
+    "warmup-from-min": (N_("your warm-up starts from min_learning_rate"),
+                        N_("The warm-up climbs from 0, not from min_learning_rate; "
+                        "min_learning_rate is where the cosine ends."),
+                        N_("During the warm-up, learning_rate0 * step / warmup_steps.")),
+    "no-warmup": (N_("there is no warm-up"),
+                  N_("Before warmup_steps the rate should climb linearly from 0; your function "
+                  "uses the cosine there too."),
+                  N_("Treat step < warmup_steps separately.")),
+    "progress-over-total": (N_("your cosine progress divides by total_steps"),
+                            N_("The cosine runs over the steps after the warm-up, so progress "
                             "is divided by total_steps - warmup_steps; over total_steps it never "
-                            "reaches the end.",
-                            "progress = (step - warmup_steps) / (total_steps - warmup_steps), "
-                            "guarded with max(1, ...)."),
-    "progress-not-shifted": ("your cosine progress does not start at the end of the warm-up",
-                             "progress is counted from step 0 rather than from warmup_steps, "
-                             "so right after the warm-up the rate has already dropped.",
-                             "Subtract warmup_steps from step before dividing."),
-    "no-max-one": ("your function divides by zero when total_steps equals warmup_steps",
-                   "With no steps left after the warm-up, total_steps - warmup_steps is 0.",
-                   "Divide by max(1, total_steps - warmup_steps)."),
-    "no-clamp": ("your rate rises again after total_steps",
-                 "Past total_steps the progress goes beyond 1 and the cosine climbs back up; "
-                 "the rate must stay at min_learning_rate.",
-                 "Clamp the progress with min(1.0, ...)."),
-    "degrees": ("your cosine takes degrees",
-                "np.cos and math.cos take radians: cos(180 * progress) is not half a turn.",
-                "Use pi * progress."),
-    "no-half": ("the cosine factor is not halved",
-                "(1 + cos) runs from 2 to 0, so the rate starts at twice learning_rate0.",
-                "Divide (1 + cos(pi * progress)) by 2."),
-    "no-one-plus": ("the 1 + is missing before the cosine",
-                    "cos(pi * progress) / 2 runs from 1/2 to -1/2: the rate starts at half and "
-                    "goes below the minimum.",
-                    "Use (1 + cos(pi * progress)) / 2, which runs from 1 to 0."),
-    "one-minus-cos": ("your cosine runs the wrong way",
-                      "(1 - cos) / 2 goes from 0 to 1: the rate grows after the warm-up.",
-                      "Use (1 + cos(pi * progress)) / 2."),
-    "no-min": ("your function ignores min_learning_rate",
-               "The cosine goes down to 0 whatever min_learning_rate is.",
-               "Decay to min_learning_rate: min_learning_rate + (learning_rate0 - "
-               "min_learning_rate) * ..."),
-    "amplitude-not-reduced": ("the cosine's amplitude is learning_rate0, not learning_rate0 - "
-                              "min_learning_rate",
-                              "Adding min_learning_rate on top of the full cosine makes the "
-                              "rate start above learning_rate0.",
-                              "Scale the cosine by (learning_rate0 - min_learning_rate)."),
+                            "reaches the end."),
+                            N_("progress = (step - warmup_steps) / (total_steps - warmup_steps), "
+                            "guarded with max(1, ...).")),
+    "progress-not-shifted": (N_("your cosine progress does not start at the end of the warm-up"),
+                             N_("progress is counted from step 0 rather than from warmup_steps, "
+                             "so right after the warm-up the rate has already dropped."),
+                             N_("Subtract warmup_steps from step before dividing.")),
+    "no-max-one": (N_("your function divides by zero when total_steps equals warmup_steps"),
+                   N_("With no steps left after the warm-up, total_steps - warmup_steps is 0."),
+                   N_("Divide by max(1, total_steps - warmup_steps).")),
+    "no-clamp": (N_("your rate rises again after total_steps"),
+                 N_("Past total_steps the progress goes beyond 1 and the cosine climbs back up; "
+                 "the rate must stay at min_learning_rate."),
+                 N_("Clamp the progress with min(1.0, ...).")),
+    "degrees": (N_("your cosine takes degrees"),
+                N_("np.cos and math.cos take radians: cos(180 * progress) is not half a turn."),
+                N_("Use pi * progress.")),
+    "no-half": (N_("the cosine factor is not halved"),
+                N_("(1 + cos) runs from 2 to 0, so the rate starts at twice learning_rate0."),
+                N_("Divide (1 + cos(pi * progress)) by 2.")),
+    "no-one-plus": (N_("the 1 + is missing before the cosine"),
+                    N_("cos(pi * progress) / 2 runs from 1/2 to -1/2: the rate starts at half and "
+                    "goes below the minimum."),
+                    N_("Use (1 + cos(pi * progress)) / 2, which runs from 1 to 0.")),
+    "one-minus-cos": (N_("your cosine runs the wrong way"),
+                      N_("(1 - cos) / 2 goes from 0 to 1: the rate grows after the warm-up."),
+                      N_("Use (1 + cos(pi * progress)) / 2.")),
+    "no-min": (N_("your function ignores min_learning_rate"),
+               N_("The cosine goes down to 0 whatever min_learning_rate is."),
+               N_("Decay to min_learning_rate: min_learning_rate + (learning_rate0 - "
+               "min_learning_rate) * ...")),
+    "amplitude-not-reduced": (N_("the cosine's amplitude is learning_rate0, not learning_rate0 - "
+                              "min_learning_rate"),
+                              N_("Adding min_learning_rate on top of the full cosine makes the "
+                              "rate start above learning_rate0."),
+                              N_("Scale the cosine by (learning_rate0 - min_learning_rate).")),
     "returns-none": _UPDATE_SHARED["returns-none"],
 }
 
