@@ -444,7 +444,7 @@ def test_translated_master_runs_headless_and_prints_the_same_numbers(name, execu
     printed_en = [(i, en_pass.sub("", t)) for i, t in printed_en]
     printed_zh = [(i, zh_pass.sub("", t)) for i, t in printed_zh]
     assert printed_en and printed_zh == printed_en
-    # the runs really trained: an accuracy was printed, and it is the one the notebook's prose quotes
+    # the runs really trained: an accuracy was printed, the one the notebook's prose quotes
     assert any(re.search(r"\d+\.\d\d%", text) for _, text in printed_en)
     assert any(QUOTED_ACCURACY[name] in text for _, text in printed_zh)
     language_cell = cell(zh_run, f"language-{LANGUAGE}")
