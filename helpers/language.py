@@ -18,15 +18,28 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 ENV = "OPTIM_COURSE_LANG"
 
 
-def _normalise(lang) -> str | None:
+def normalise(lang) -> str | None:
+    """``"zh-CN"``, ``"en"`` or None (unknown or empty); ``zh_CN``, ``zh-cn``, ``zh`` all mean
+    Chinese."""
     key = str(lang or "").strip().replace("_", "-").lower()
     return "zh-CN" if key.startswith("zh") else "en" if key.startswith("en") else None
 
 
+def from_environment() -> str | None:
+    """What ``OPTIM_COURSE_LANG`` asks for, if anything."""
+    return normalise(os.environ.get(ENV))
+
+
+def from_language_cell() -> str | None:
+    """What a zh notebook's language cell chose (``plots.LANGUAGE``), if it ran in this process.
+
+    Read from the loaded module only: nothing here imports the plots (or matplotlib).
+    """
+    return normalise(getattr(sys.modules.get("helpers.plots"), "LANGUAGE", None))
+
+
 def language() -> str:
-    plots = sys.modules.get("helpers.plots")
-    return (_normalise(os.environ.get(ENV)) or _normalise(getattr(plots, "LANGUAGE", None))
-            or "en")
+    return from_environment() or from_language_cell() or "en"
 
 
 _catalogues: dict[str, _gettext.NullTranslations] = {}

@@ -18,29 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import gettext as _gettext
-import os
-import sys
 from pathlib import Path
+
+# The two signals the helpers' own messages follow too (one definition of each).
+from helpers.language import ENV, from_environment, from_language_cell, normalise
 
 DOMAIN = "optim_course"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-ENV = "OPTIM_COURSE_LANG"
 LANGUAGES = ("en", "zh-CN")
 
 _explicit: str | None = None
 _detected: str | None = None
-
-
-def normalise(lang: str | None) -> str | None:
-    """``"zh-CN"``, ``"en"`` or None (unknown or empty)."""
-    if not lang:
-        return None
-    key = str(lang).strip().replace("_", "-").lower()
-    if key.startswith("zh"):
-        return "zh-CN"
-    if key.startswith("en"):
-        return "en"
-    return None
 
 
 def set_language(lang: str | None) -> None:
@@ -74,19 +62,9 @@ def notebook_language(nb: dict) -> str | None:
     return normalise(course.get("language")) if isinstance(course, dict) else None
 
 
-def _kernel_language() -> str | None:
-    """What the notebook's language cell chose (``helpers.plots.LANGUAGE``), if it ran here.
-
-    Read from the loaded module only: the checks never import the helpers for this.
-    """
-    plots = sys.modules.get("helpers.plots")
-    return normalise(getattr(plots, "LANGUAGE", None)) if plots is not None else None
-
-
 def language() -> str:
     """The language the learner reads now: ``"zh-CN"`` or ``"en"``."""
-    return (_explicit or normalise(os.environ.get(ENV)) or _detected or _kernel_language()
-            or "en")
+    return _explicit or from_environment() or _detected or from_language_cell() or "en"
 
 
 _catalogues: dict[str, _gettext.NullTranslations] = {}
@@ -117,5 +95,5 @@ def N_(message: str) -> str:
     return message
 
 
-__all__ = ["DOMAIN", "ENV", "LOCALE_DIR", "language", "set_language", "detect", "detected",
-           "notebook_language", "translations", "_", "ngettext", "N_"]
+__all__ = ["DOMAIN", "ENV", "LOCALE_DIR", "normalise", "language", "set_language", "detect",
+           "detected", "notebook_language", "translations", "_", "ngettext", "N_"]
