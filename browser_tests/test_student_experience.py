@@ -132,19 +132,29 @@ def test_filled_notebook_runs_clean(lab, page, shot, name):
         assert page_output_images >= 1, f"{name}: plotting code, but no figure on the page"
 
 
-def test_momentum_l_plus_1_mistake_is_named(lab, page, shot):
-    """The classic `str(l + 1)` momentum loop: the learner reads a diagnosis naming it."""
-    if "mistake" not in lab.notebooks:
-        pytest.fail(f"notebooks/{lab_driver.MISTAKE_NOTEBOOK}.ipynb is missing")
-    label = "mistake-03_momentum-l_plus_1"
-    panel, saved, shown = run_all(page, lab, lab_driver.MISTAKE_FILE, shot, label)
-    test_id = f"test_{lab_driver.MISTAKE_FUNCTION}"
+def run_to_test_cell(page, lab, filename: str, function: str, shot, label: str):
+    """Run a notebook with a known mistake and screenshot the test cell of ``function``.
+
+    Returns ``(saved, shown, index, errors)``: the saved notebook, the cells as shown, the test
+    cell's index and its error outputs.
+    """
+    panel, saved, shown = run_all(page, lab, filename, shot, label)
+    test_id = f"test_{function}"
     index = next((i for i, c in enumerate(saved.cells)
                   if nbgrader_meta(c).get("grade_id") == test_id), None)
     assert index is not None, f"no test cell {test_id} in the notebook"
     panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(
         path=str(shot(f"{label}-3-diagnosis")))
-    errors = error_outputs(saved.cells[index])
+    return saved, shown, index, error_outputs(saved.cells[index])
+
+
+def test_momentum_l_plus_1_mistake_is_named(lab, page, shot):
+    """The classic `str(l + 1)` momentum loop: the learner reads a diagnosis naming it."""
+    if "mistake" not in lab.notebooks:
+        pytest.fail(f"notebooks/{lab_driver.MISTAKE_NOTEBOOK}.ipynb is missing")
+    saved, shown, index, errors = run_to_test_cell(
+        page, lab, lab_driver.MISTAKE_FILE, lab_driver.MISTAKE_FUNCTION, shot,
+        "mistake-03_momentum-l_plus_1")
     assert errors, ("the l + 1 loop passed the check: "
                     f"{shown_text(shown[index]).strip()[:300]!r}")
     error = errors[0]
@@ -322,15 +332,9 @@ def test_zh_notebook_names_the_mistake_in_chinese(lab, page, shot):
     """notebooks/zh-CN/01 with the wrong-sign update: the diagnosis is Chinese, no setting."""
     if "zh-mistake" not in lab.notebooks:
         pytest.fail(f"{lab_driver.ZH_NOTEBOOK} is missing")
-    label = "zh-01-wrong_sign"
-    panel, saved, shown = run_all(page, lab, lab_driver.ZH_MISTAKE_FILE, shot, label)
-    test_id = f"test_{lab_driver.ZH_MISTAKE_FUNCTION}"
-    index = next((i for i, c in enumerate(saved.cells)
-                  if nbgrader_meta(c).get("grade_id") == test_id), None)
-    assert index is not None, f"no test cell {test_id} in the notebook"
-    panel.locator(".jp-Notebook .jp-Cell").nth(index).screenshot(
-        path=str(shot(f"{label}-3-diagnosis")))
-    errors = error_outputs(saved.cells[index])
+    saved, shown, index, errors = run_to_test_cell(
+        page, lab, lab_driver.ZH_MISTAKE_FILE, lab_driver.ZH_MISTAKE_FUNCTION, shot,
+        "zh-01-wrong_sign")
     assert errors and errors[0]["ename"] == "CheckFailed", errors
     message = errors[0]["evalue"]
     assert "你沿梯度方向往上走了" in message, f"not the Chinese diagnosis: {message!r}"
