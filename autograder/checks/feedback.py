@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from autograder.checks.cases import KINDS, Case
+from autograder.checks.cases import KINDS, Case, describe
 from autograder.checks.i18n import _
 from autograder.checks.vocabulary import PREFIX
 
@@ -38,7 +38,7 @@ class Feedback:
                      "your code, run its cell, then run the check again.").format(name=name)
         what = _(self.what)
         head = f"{name}: {what}" if not position else f"{name}: {what} ({position})"
-        lines = [head, _("  Tried:    {label}.").format(label=_(self.case.label))]
+        lines = [head, _("  Tried:    {label}.").format(label=describe(self.case))]
         if self.expected:
             lines.append(_("  Expected: {expected}").format(expected=self.expected))
         if self.got:
@@ -74,18 +74,20 @@ def show(desc) -> str:
     if "values" in desc and desc.get("shape") == []:
         return f"{fmt_number(desc['values'])} ({t})"
     if "shape" in desc:
-        return f"{t} of shape {tuple(desc['shape'])}"
+        return _("{type} of shape {shape}").format(type=t, shape=tuple(desc["shape"]))
     if "value" in desc:
         return f"{fmt_number(desc['value'])} ({t})"
     if desc.get("dict"):
         keys = desc.get("keys", [])
-        return f"a {t} with keys {', '.join(map(str, keys)) if keys else '(none)'}"
+        return (_("a {type} with keys {keys}").format(type=t, keys=", ".join(map(str, keys)))
+                if keys else _("a {type} with keys (none)").format(type=t))
     if desc.get("sequence"):
         n = desc.get("length")
-        return f"a {t} of {n} item{'' if n == 1 else 's'}"
-    if t == "NoneType":
-        return "None (nothing was returned: is there a return statement?)"
-    return f"an object of type {t} ({desc.get('repr', '')})"
+        return (_("a {type} of 1 item") if n == 1 else _("a {type} of {n} items")).format(
+            type=t, n=n)
+    if t == "NoneType":   # starts with "None" in every language (judge.py relies on it)
+        return _("None (nothing was returned: is there a return statement?)")
+    return _("an object of type {type} ({repr})").format(type=t, repr=desc.get("repr", ""))
 
 
 def shape_text(shape):
