@@ -103,9 +103,9 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
     where = ""
     if lines:
         last = lines[-1]
-        where = _(" at line {lineno} of your cell").format(lineno=last["lineno"])
-        if last.get("line"):
-            where += f": `{last['line']}`"
+        where = (_(" at line {lineno} of your cell: `{line}`") if last.get("line") else
+                 _(" at line {lineno} of your cell")).format(lineno=last["lineno"],
+                                                             line=last.get("line"))
     got = f"{etype}: {message}{where}".strip()
     if when:
         got = _("on {when}, {error}").format(when=when, error=got)
