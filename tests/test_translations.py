@@ -420,7 +420,7 @@ def run(notebook, path):
 # an accuracy each notebook's English prose quotes from its own full run
 QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%",
                    "03_momentum": "71.67%", "04_rmsprop": "94.33%", "05_adam": "94.33%",
-                   "06_learning_rate_decay": "65.33%"}
+                   "06_learning_rate_decay": "65.33%", "07_comparison": "94.00%"}
 
 
 @pytest.mark.slow
