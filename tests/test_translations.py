@@ -467,7 +467,7 @@ def run(notebook, path):
 # an accuracy each notebook's English prose quotes from its own full run
 QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%",
                    "03_momentum": "71.67%", "04_rmsprop": "94.33%", "05_adam": "94.33%",
-                   "06_learning_rate_decay": "65.33%",
+                   "06_learning_rate_decay": "65.33%", "07_comparison": "94.00%",
                    "08_beyond_adam": "98.20%"}
 
 
@@ -488,7 +488,9 @@ def test_translated_master_runs_headless_and_prints_the_same_numbers(name, execu
     passes_en = [en_pass.findall(t) for _, t in printed_en]
     passes_zh = [zh_pass.findall(t) for _, t in printed_zh]
     assert [[n for n, _k in p] for p in passes_zh] == [[n for n, _k in p] for p in passes_en]
-    assert any(passes_en)
+    # a notebook with graded functions prints their pass lines; 07 has none (its one graded
+    # answer is written prose, read by a person), and then no check runs at all
+    assert any(passes_en) == bool(graded_functions(name))
     printed_en = [(i, en_pass.sub("", t)) for i, t in printed_en]
     printed_zh = [(i, zh_pass.sub("", t)) for i, t in printed_zh]
     assert printed_en and printed_zh == printed_en
