@@ -43,3 +43,9 @@ c.GenerateFeedback.exporter_class = FeedbackPage
 # and name it in AssignLatePenalties.plugin_class.
 c.AssignLatePenalties.plugin_class = "nbgrader.plugins.LateSubmissionPlugin"
 c.LateSubmissionPlugin.penalty_method = "none"
+
+# `nbgrader export` (by hand, or formgrader) writes the same grades.csv as `make grade`: an
+# answer still waiting for a hand grade leaves its submission's score blank, not a partial sum.
+from autograder.grading.export import CourseCsvExport  # noqa: E402
+
+c.ExportApp.plugin_class = CourseCsvExport

@@ -231,3 +231,49 @@ def test_zygote_warms_what_a_kernels_first_traceback_needs():
     assert "not warmed" not in result.stderr, result.stderr
     assert result.stdout.strip() == str(["pygments.formatters.terminal256",
                                          "pygments.lexers.python", "stack_data"])
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own add_submission
+def test_a_hand_run_nbgrader_export_leaves_pending_hand_grades_blank(tmp_path, monkeypatch):
+    """`nbgrader export` run by hand in the course folder uses the course's export plugin: an
+    answer still waiting for a hand grade leaves the score blank (plain nbgrader writes 0.0)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from nbgrader.api import Gradebook
+
+    from autograder import COURSE_DIR
+    from autograder.publish.notebooks import nbgrader_env
+
+    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # the gradebook calls alembic from PATH
+    shutil.copy(COURSE_DIR / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "optim-course") as gb:
+        gb.add_assignment("07_comparison")
+        gb.add_notebook("07_comparison", "07_comparison")
+        gb.add_grade_cell("written_answer", "07_comparison", "07_comparison", max_score=5,
+                          cell_type="markdown")
+        gb.add_solution_cell("written_answer", "07_comparison", "07_comparison")
+        for student in ("waiting", "marked"):
+            gb.add_student(student)
+            gb.add_submission("07_comparison", student)
+            grade = gb.find_grade("written_answer", "07_comparison", "07_comparison", student)
+            grade.needs_manual_grade = student == "waiting"
+            grade.manual_score = None if student == "waiting" else 4.0
+        gb.db.commit()
+
+    def exported() -> dict[str, str]:
+        subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to=out.csv"],
+                       cwd=tmp_path, env=nbgrader_env(), check=True, capture_output=True)
+        with open(tmp_path / "out.csv", newline="", encoding="utf-8") as handle:
+            return {row["student_id"]: row["score"] for row in csv.DictReader(handle)}
+
+    assert exported() == {"waiting": "", "marked": "4.0"}
+    # What the plugin is there to fix: nbgrader's own plugin writes a 0 for the waiting answer.
+    from nbgrader.plugins import CsvExportPlugin
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "optim-course") as gb:
+        CsvExportPlugin(to=str(tmp_path / "plain.csv")).export(gb)
+    with open(tmp_path / "plain.csv", newline="", encoding="utf-8") as handle:
+        plain = {row["student_id"]: row["score"] for row in csv.DictReader(handle)}
+    assert plain == {"waiting": "0.0", "marked": "4.0"}

@@ -1,4 +1,10 @@
-"""Exports of the course gradebook besides nbgrader's long ``grades.csv``.
+"""Exports of the course gradebook.
+
+``grades.csv``: nbgrader's long CSV (one row per student and assignment), written by
+:class:`CourseCsvExport`, the export plugin ``nbgrader_config.py`` names, so a hand-run
+``nbgrader export`` writes the same file as ``make grade``: a submission with an answer still
+waiting for a hand grade gets a blank ``raw_score`` and ``score`` (nbgrader alone writes its
+partial sum, which reads like a grade).
 
 ``grades-wide.csv``: one row per student, one column per assignment and a total, the shape an LMS
 gradebook imports (Canvas and Moodle map a column to a grade item by its header). A score is the
@@ -13,7 +19,58 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from nbgrader.plugins import CsvExportPlugin
+
 WIDE_NAME = "grades-wide.csv"
+#: How nbgrader_config.py and ``make grade`` name the plugin (``ExportApp.plugin_class``).
+PLUGIN = "autograder.grading.export.CourseCsvExport"
+
+
+def pending_hand_grades(gb) -> list[tuple[str, str, str]]:
+    """``(student, assignment, cell)`` of every grade that waits for a hand grade."""
+    from nbgrader.api import (
+        Assignment,
+        BaseCell,
+        Grade,
+        Student,
+        SubmittedAssignment,
+        SubmittedNotebook,
+    )
+
+    rows = (gb.db.query(Grade).filter(Grade.needs_manual_grade)
+            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+            .join(SubmittedAssignment).join(Student)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .join(BaseCell, Grade.cell_id == BaseCell.id)
+            .with_entities(Student.id, Assignment.name, BaseCell.name))
+    return sorted(tuple(row) for row in rows)
+
+
+
+def blank_pending(path: Path, pending: set[tuple[str, str]]) -> None:
+    """Blank ``raw_score`` and ``score`` of the ``(student, assignment)`` rows in ``pending``."""
+    if not pending:
+        return
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if (row["student_id"], row["assignment"]) in pending:
+            row["raw_score"] = row["score"] = ""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+class CourseCsvExport(CsvExportPlugin):
+    """nbgrader's CSV export, with pending hand grades blank (see the module docstring)."""
+
+    def export(self, gradebook) -> None:
+        super().export(gradebook)
+        blank_pending(Path(self.to or "grades.csv"),
+                      {(student, assignment)
+                       for student, assignment, _ in pending_hand_grades(gradebook)})
 
 
 def _number(value: float) -> str:

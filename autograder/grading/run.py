@@ -32,7 +32,7 @@ from pathlib import Path
 
 from autograder import COURSE_DIR, REPO_DIR, SOURCE_DIR
 from autograder.grading import mistakes, sandbox
-from autograder.grading.export import WIDE_NAME, export_wide
+from autograder.grading.export import PLUGIN, WIDE_NAME, export_wide, pending_hand_grades
 from autograder.grading.shard import (
     COURSE_ID,
     GRADER_BROKEN,
@@ -241,26 +241,6 @@ def read_instructor_state(gradebook: Path) -> dict:
             if row[4]:
                 state["comments"][tuple(row[:4])] = row[4]
     return state
-
-
-def pending_hand_grades(gb) -> list[tuple[str, str, str]]:
-    """``(student, assignment, cell)`` of every grade that waits for a hand grade."""
-    from nbgrader.api import (
-        Assignment,
-        BaseCell,
-        Grade,
-        Student,
-        SubmittedAssignment,
-        SubmittedNotebook,
-    )
-
-    rows = (gb.db.query(Grade).filter(Grade.needs_manual_grade)
-            .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-            .join(SubmittedAssignment).join(Student)
-            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-            .join(BaseCell, Grade.cell_id == BaseCell.id)
-            .with_entities(Student.id, Assignment.name, BaseCell.name))
-    return sorted(tuple(row) for row in rows)
 
 
 def _gradebook_stamp(gradebook: Path) -> tuple:
@@ -563,21 +543,6 @@ def forget_records(options: Options, students: list[str] | None,
                     target.unlink(missing_ok=True)
 
 
-def _blank_pending(path: Path, pending: set[tuple[str, str]]) -> None:
-    if not pending:
-        return
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    for row in rows:
-        if (row["student_id"], row["assignment"]) in pending:
-            row["raw_score"] = row["score"] = ""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def _csv_keys(path: Path) -> set[tuple[str, str]]:
     try:
         with open(path, newline="", encoding="utf-8") as handle:
@@ -587,24 +552,22 @@ def _csv_keys(path: Path) -> set[tuple[str, str]]:
         return set()
 
 
-def export(options: Options, allow_missing: bool = False,
-           pending: list[tuple[str, str, str]] = ()) -> Path:
-    """nbgrader's own CSV export of the course gradebook to ``<course>/grades.csv``; refused
-    (the old file kept) if it would drop a submission the old file had. A submission with an
-    answer waiting for a hand grade (``pending``) gets a blank ``raw_score`` and ``score``
-    (nbgrader writes its partial sum, which reads like a grade)."""
+def export(options: Options, allow_missing: bool = False) -> Path:
+    """nbgrader's CSV export of the course gradebook, through the course's plugin
+    (:class:`autograder.grading.export.CourseCsvExport`: a submission with an answer waiting for a
+    hand grade gets a blank score), to ``<course>/grades.csv``; refused (the old file kept) if it
+    would drop a submission the old file had."""
     course = options.course
     final = course / "grades.csv"
     target = options.work / "grades.csv.new"
     command = [sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.root={course}",
                f"--CourseDirectory.course_id={COURSE_ID}",
                f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
-               f"--to={target}", "--log-level=WARN"]
+               f"--ExportApp.plugin_class={PLUGIN}", f"--to={target}", "--log-level=WARN"]
     result = subprocess.run(command, capture_output=True, text=True, env=nbgrader_env(),
                             cwd=options.work)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader export failed:\n{result.stdout}\n{result.stderr}")
-    _blank_pending(target, {(student, assignment) for student, assignment, _ in pending})
     lost = sorted(_csv_keys(final) - _csv_keys(target))
     if lost and not allow_missing:
         target.unlink(missing_ok=True)
@@ -883,8 +846,7 @@ def main(argv: list[str] | None = None) -> int:
                        allow_missing=args.allow_missing)
         records = result["records"]
         paths = [options.course / "gradebook.db"]
-        paths.append(export(options, allow_missing=args.allow_missing,
-                            pending=result["pending"]))
+        paths.append(export(options, allow_missing=args.allow_missing))
         paths.append(export_wide(options.course / "gradebook.db",
                                  options.course / WIDE_NAME, COURSE_ID))
     except Refused as exc:
