@@ -25,6 +25,7 @@ from autograder.checks import (
     FUNCTIONS,
     CheckFailed,
     check,
+    data,
     diagnosis,
     judge_records,
     probe,
@@ -153,12 +154,47 @@ def test_precomputed_data_hold_no_hidden_case_and_stay_small():
     for name in FUNCTIONS:
         path = EXPECTED_DIR / f"{name}.json"
         total += path.stat().st_size
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        header = json.loads(path.read_text(encoding="utf-8"))[0]   # one JSON array
         hidden = {c.id for c in all_cases(name, hidden=True)}
-        assert not hidden & set(doc["reference"]) and not hidden & set(doc["cases"])
+        assert not hidden & set(header["cases"])
+        assert not hidden & {case for _key, case in header["records"]}
         assert "learner_lines" not in path.read_text(encoding="utf-8")   # no mutant source
-    # 2.97 MB with notebook 08 (adamw 0.81 MB, nesterov 0.19 MB, measured 2026-12-03)
+    # 2.99 MB with notebook 08 (adamw 0.81 MB, nesterov 0.19 MB; format 2, one line per
+    # record, measured 2026-12-03; 2.97 MB in format 1)
     assert total < 3_200_000, total
+
+
+@pytest.mark.parametrize("name", ["update_parameters_with_adam", "random_mini_batches",
+                                  "update_lr", "initialize_adam"])
+def test_data_files_read_back_every_record_written(name):
+    """What the checks read record by record (``data.Expected``) is what the release wrote:
+    the reference's and every member's record on every visible case, shared arrays expanded."""
+    document = expected_document(name)
+    back = data.Expected(name, dumps(_shared(document)))
+
+    def text(record):   # NaN != NaN: compared as canonical JSON
+        return json.dumps(record, sort_keys=True)
+    assert back.cases == document["cases"] and back.members == document["members"]
+    for case in document["cases"]:
+        assert text(back.record(None, case)) == text(document["reference"][case])
+        for key, records in document["member_records"].items():
+            assert text(back.record(key, case)) == text(records[case]), (key, case)
+    assert back.record("no-such-member", document["cases"][0]) is None
+
+
+def test_data_records_are_parsed_only_when_asked_for():
+    """A damaged record line spoils only that record (the check of a passing function never
+    reads one), and it is reported as unreadable data, not as a crash."""
+    name = "update_lr"
+    lines = dumps(_shared(expected_document(name))).split("\n")
+    broken = data.Expected(name, "\n".join(lines[:3] + ["{not json},"] + lines[4:]))
+    header = json.loads(lines[0][1:-1])
+    key, case = header["records"][2]          # line 3 (0-based) is the third record
+    assert broken.record(*header["records"][0]) is not None
+    with pytest.raises(data.ExpectedDataMissing):
+        broken.record(key, case)
+    with pytest.raises(data.ExpectedDataMissing):
+        data.Expected(name, '{"format": 1}')
 
 
 # ----------------------------------------------------------------------------- learner code
