@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -259,3 +260,22 @@ def test_no_warm_children_behind_a_child_python_wrapper(monkeypatch):
     from autograder.localcheck import isolation
     monkeypatch.setenv(isolation.CHILD_PYTHON_ENV, "/usr/bin/python3")
     assert isolation.start_zygote(ENTRY) is None
+
+
+def test_a_prestarted_zygote_is_the_one_the_check_takes():
+    """``python -m autograder check`` starts its children's zygote before importing the judge;
+    the command's entry point is the one prestarted, and the zygote is taken once."""
+    from autograder import __main__ as entry_module
+    from autograder.localcheck import command, isolation
+    assert f'prestart_zygote("{command.ENTRY}")' in Path(entry_module.__file__).read_text()
+    isolation.prestart_zygote(command.ENTRY)
+    early = isolation._prestarted
+    assert early is not None
+    taken = isolation.start_zygote(command.ENTRY)
+    try:
+        assert taken is early and isolation._prestarted is None
+        second = isolation.start_zygote(command.ENTRY)
+        assert second is not early
+        second.close()
+    finally:
+        taken.close()

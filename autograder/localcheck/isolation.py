@@ -641,17 +641,36 @@ class Zygote:
             _live.discard(self.proc)
 
 
+_prestarted: Zygote | None = None
+
+
 def start_zygote(entry: str) -> Zygote | None:
-    """A :class:`Zygote` of ``entry`` (it imports in the background), or ``None`` where warm
-    children are off: ``AUTOGRADER_CHILD_PYTHON`` is set (make grade's sandbox starts each
-    child), or the platform has no fork or descriptor passing."""
+    """A :class:`Zygote` of ``entry`` (it imports in the background; the one
+    :func:`prestart_zygote` started, if any), or ``None`` where warm children are off:
+    ``AUTOGRADER_CHILD_PYTHON`` is set (make grade's sandbox starts each child), or the
+    platform has no fork or descriptor passing."""
+    global _prestarted
     if os.environ.get(CHILD_PYTHON_ENV) or not hasattr(os, "fork") or \
             not hasattr(socket, "send_fds") or not hasattr(socket, "AF_UNIX"):
         return None
+    early, _prestarted = _prestarted, None
+    if early is not None and early.entry == entry and not early._dead:
+        return early
+    if early is not None:
+        early.close()
     try:
         return Zygote(entry)
     except OSError:
         return None
+
+
+def prestart_zygote(entry: str) -> None:
+    """Start the zygote of ``entry`` now, for the next :func:`start_zygote` of that entry:
+    ``python -m autograder check`` calls it before it imports its judge (numpy, the checks,
+    the masters), so that the zygote's imports and the judge's run at the same time."""
+    global _prestarted
+    if _prestarted is None:
+        _prestarted = start_zygote(entry)
 
 
 #: Environment variable naming the interpreter (or a wrapper script) that starts each child;
