@@ -626,17 +626,15 @@ class Zygote:
         return child, ours[3]
 
     def close(self) -> None:
-        """Stop the zygote (its socket closes: it kills any child left and exits)."""
+        """Stop the zygote: killed at once (it holds nothing worth waiting for; a child still
+        running dies with it), its socket closed."""
+        _kill_group(self.proc)
+        self.proc.wait()
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self._sock.close()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            _kill_group(self.proc)
-            self.proc.wait()
         with _live_lock:
             _live.discard(self.proc)
 

@@ -51,8 +51,9 @@ def _compact(record):
 def _without_source(record):
     """The record without the source lines of the function that raised (a mutant's code must
     not reach the data files; the judge compares exception types, keys and messages)."""
-    if isinstance(record, dict):
-        return {k: _without_source(v) for k, v in record.items() if k != "learner_lines"}
+    if isinstance(record, dict):   # (an array's "values" are numbers only: kept as they are)
+        return {k: v if k == "values" else _without_source(v) for k, v in record.items()
+                if k != "learner_lines"}
     if isinstance(record, list):
         return [_without_source(v) for v in record]
     return record
