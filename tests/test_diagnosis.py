@@ -388,3 +388,56 @@ def test_no_module_of_the_checks_imports_the_trusted_side():
                        "from autograder.grading", "from autograder.localcheck",
                        "autograder/source"):
             assert banned not in text, f"{path.name} mentions {banned}"
+
+
+def test_float_comparison_is_numpys_isclose():
+    """The diagnosis compares a record's floats in Python (numpy per call was most of its
+    time); on floats, nested lists, shapes that differ and values that are not floats it must
+    decide exactly as ``np.isclose(learner, member, RTOL, ATOL, equal_nan=True).all()``."""
+    import math
+    import random
+
+    def numpy_rule(a, b):
+        try:
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        with np.errstate(all="ignore"):
+            return a.shape == b.shape and bool(np.isclose(b, a, rtol=diagnosis.RTOL,
+                                                          atol=diagnosis.ATOL,
+                                                          equal_nan=True).all())
+    special = [0.0, -0.0, 1.0, -1.0, 1e-9, 2e-9, 1e-10, 1e300, -1e300, 1.7e308, math.inf,
+               -math.inf, math.nan, 5e-324, 1.0000001, 1.000001, 1.0000011, 0.999999]
+    rng = random.Random(0)
+
+    def value():
+        return rng.choice(special) if rng.random() < 0.5 else \
+            rng.uniform(-10, 10) * 10 ** rng.randint(-12, 12)
+
+    def near(x):
+        r = rng.random()
+        if r < 0.3:
+            return x
+        if r < 0.7:
+            return x * (1 + rng.choice([1e-7, 1e-6, 9.9e-7, 1.01e-6, -1e-6, 2e-6])) + \
+                rng.choice([0.0, 1e-9, -1e-9, 5e-10, 2e-9])
+        return value()
+
+    def nest(flat, shape):
+        if not shape:
+            return flat[0]
+        k = math.prod(shape[1:])
+        return [nest(flat[i * k:(i + 1) * k], shape[1:]) for i in range(shape[0])]
+    decided = set()
+    for _ in range(20000):
+        shape = rng.choice([(), (1,), (3,), (2, 2), (3, 1), (0,), (2, 0)])
+        xs = [value() for _ in range(math.prod(shape))]
+        a, b = nest(xs, shape), nest([near(x) for x in xs], shape)
+        if rng.random() < 0.05:
+            b = [b] if len(shape) != 2 else nest(xs, shape[::-1])
+        if rng.random() < 0.03:
+            b = rng.choice([None, [1, [2]], 1, True, [1.0, 2], "x"])
+        verdict = diagnosis._close(a, b)
+        assert verdict == numpy_rule(a, b), (a, b)
+        decided.add(verdict)
+    assert decided == {True, False}
