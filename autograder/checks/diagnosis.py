@@ -74,7 +74,7 @@ def _close(a, b) -> bool:
     if sa is not None and sb is not None:
         if sa != sb:
             return False
-        for x, y in zip(fa, fb):
+        for x, y in zip(fa, fb, strict=True):   # same shapes: same lengths
             if not ((_abs(y - x) <= ATOL + RTOL * _abs(x) and -_inf < x < _inf) or y == x
                     or (x != x and y != y)):
                 return False
