@@ -30,9 +30,10 @@ medians, command wall / process tree CPU, in seconds:
     08        wrong     0.743 / 0.99  0.421 / 0.59
     08        correct   0.591 / 0.85  0.392 / 0.57
 
-The same comparison over every notebook (three rounds of three, load 3.0 to 3.8): no notebook
-slower in wall time; the one-function notebooks (01, 02) use about 0.02 s more CPU (the zygote
-and its fork cost a little more than the one child it replaces), the others less.
+The same comparison over every notebook (three rounds of three, load 3.0 to 3.8): faster in
+wall time everywhere but two rows within the noise (02 wrong 0.526 -> 0.532 s, 05 correct
+0.562 -> 0.589 s in that run); the one-function notebooks (01, 02) use up to 0.025 s more CPU
+(the zygote and its fork cost a little more than the one child they replace), the others less.
 """
 
 from __future__ import annotations
