@@ -21,6 +21,10 @@ API
 
     results = run_many([(entry, task), ...], limits, workers=2)   # in parallel, same order
 
+    zygote = start_zygote("autograder.localcheck.child:main")   # imports numpy once, now
+    results = run_many(jobs, limits, workers=2, zygote=zygote)    # children forked from it
+    zygote.close()                                                 # (None: new Pythons)
+
 An entry point is ``"package.module:function"``; it is called as ``function(task, emit)`` where
 ``emit(obj)`` sends one JSON value to the parent at once (so the parent knows how far a child
 got even if it is later killed), and its return value is sent last.
