@@ -56,7 +56,7 @@ def execute_master(name: str) -> nbformat.NotebookNode:
 
 
 def _run_folder(config) -> Path:
-    if config.cache is not None:
+    if getattr(config, "cache", None) is not None:
         parent = Path(config.cache.mkdir("executed-masters"))
     else:  # -p no:cacheprovider
         parent = Path(os.environ.get("TMPDIR", "/tmp")) / "optim-executed-masters"

@@ -252,8 +252,37 @@ def glossary():
 
 
 def english_pattern(term):
-    body = re.escape(term).replace(r"\-", "[- ]?").replace(r"\ ", r"[- ]?")
+    """``term`` in prose: hyphen, space or a line break between its words, any ending."""
+    body = re.escape(term).replace(r"\-", r"[-\s]?").replace(r"\ ", r"[-\s]?")
     return re.compile(r"\b" + body.replace("ization", "i[sz]ation") + r"\w*", re.I)
+
+
+def senses(row):
+    """The row's other senses, ``[(chinese, [english phrase, ...]), ...]``, from its ``senses``
+    column (``偏差=bias at the start|start bias``; several senses separated by ``;``): in those
+    phrases the English term means something else, and the Chinese says that instead."""
+    out = []
+    for part in filter(None, (row.get("senses") or "").split(";")):
+        chinese, _, phrases = part.partition("=")
+        out.append((chinese.strip(), [p.strip() for p in phrases.split("|") if p.strip()]))
+    return out
+
+
+def glossary_misses(en, zh, rows):
+    """``[(english, chinese)]``: terms the English prose ``en`` uses whose Chinese the
+    translation ``zh`` lacks. Longer terms first, a sense's phrases among them, so "bias
+    correction" or "removes the bias" is checked (and used up) before a bare "bias"."""
+    terms = [(r["english"], r["chinese"]) for r in rows]
+    terms += [(phrase, chinese) for r in rows for chinese, phrases in senses(r)
+              for phrase in phrases]
+    remaining, zh_prose, misses = prose(en), prose(zh), []
+    for english_term, chinese in sorted(terms, key=lambda t: -len(t[0])):
+        pattern = english_pattern(english_term)
+        if pattern.search(remaining):
+            if chinese not in zh_prose:
+                misses.append((english_term, chinese))
+            remaining = pattern.sub(" ", remaining)
+    return misses
 
 
 def prose(text):
@@ -274,6 +303,9 @@ def test_glossary_is_well_formed():
         assert chinese_of.setdefault(row["english"], row["chinese"]) == row["chinese"], row
         for avoided in filter(None, row["avoid"].split("|")):
             assert row["chinese"] not in avoided, row  # else the right term would be refused
+        for chinese, phrases in senses(row):  # an exception names its term and another word
+            assert CJK.search(chinese) and chinese != row["chinese"] and phrases, row
+            assert all(english_pattern(row["english"]).search(p) for p in phrases), row
     for term in ("梯度下降", "随机梯度下降", "小批量", "动量", "指数加权平均", "偏差修正",
                  "学习率衰减", "学习率", "代价函数", "参数", "梯度", "初始化"):
         assert term in {r["chinese"] for r in rows}, term
@@ -292,16 +324,11 @@ def test_glossary_alternatives_do_not_appear_in_zh_notebooks(name):
 
 @pytest.mark.parametrize("name", TRANSLATED)
 def test_glossary_terms_translate_their_english(name):
-    rows = sorted(glossary(), key=lambda r: -len(r["english"]))  # longer terms first
+    rows = glossary()
     for cell_id, en, zh in translated_markdown(name):
-        remaining, zh_prose = prose(en), prose(zh)
-        for row in rows:
-            pattern = english_pattern(row["english"])
-            if pattern.search(remaining):
-                assert row["chinese"] in zh_prose, (f"{name} {cell_id}: the English says "
-                                                    f"{row['english']!r}, the Chinese lacks "
-                                                    f"{row['chinese']!r}")
-                remaining = pattern.sub(" ", remaining)
+        misses = glossary_misses(en, zh, rows)
+        assert not misses, "; ".join(f"{name} {cell_id}: the English says {e!r}, the Chinese "
+                                     f"lacks {c!r}" for e, c in misses)
 
 
 def test_glossary_test_catches_an_alternative(tmp_path):
@@ -310,6 +337,26 @@ def test_glossary_test_catches_an_alternative(tmp_path):
     assert any(a in text for a in row["avoid"].split("|"))
     assert english_pattern("mini-batch").search("Minibatches of 64")
     assert english_pattern("initialization").search("He initialisation")
+    assert english_pattern("bias correction").search("Adam's *bias\ncorrection*")
+
+
+@pytest.mark.parametrize("en,zh,misses", [
+    # the network's bias b stays 偏置: 偏差 there is refused, as before
+    ("Each layer adds its bias b to every column.", "每一层把它的偏差 b 加到每一列上。",
+     [("bias", "偏置")]),
+    ("Each layer adds its bias b to every column.", "每一层把它的偏置 b 加到每一列上。", []),
+    # the statistical bias of the average at the start is 偏差, without a word about b
+    ("**The bias at the start.** Dividing by it removes the bias.",
+     "**起始时的偏差。** 除以它就消除了这个偏差。", []),
+    ("Dividing by it removes the bias.", "除以它就消除了这个偏置。",
+     [("removes the bias", "偏差")]),
+    # both senses in one cell: each needs its own word
+    ("The bias of the velocity fades; the bias b1 does not.", "速度的偏差会消失。",
+     [("bias", "偏置")]),
+    ("Adam's bias\ncorrection divides by it.", "Adam 的偏差修正除以它。", []),
+])
+def test_glossary_senses_are_exceptions_for_their_phrases_only(en, zh, misses):
+    assert glossary_misses(en, zh, glossary()) == misses
 
 
 # ----------------------------------------------------------------------------- the font
@@ -420,7 +467,8 @@ def run(notebook, path):
 # an accuracy each notebook's English prose quotes from its own full run
 QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%",
                    "03_momentum": "71.67%", "04_rmsprop": "94.33%", "05_adam": "94.33%",
-                   "06_learning_rate_decay": "65.33%"}
+                   "06_learning_rate_decay": "65.33%", "07_comparison": "94.00%",
+                   "08_beyond_adam": "98.20%"}
 
 
 @pytest.mark.slow
@@ -440,7 +488,9 @@ def test_translated_master_runs_headless_and_prints_the_same_numbers(name, execu
     passes_en = [en_pass.findall(t) for _, t in printed_en]
     passes_zh = [zh_pass.findall(t) for _, t in printed_zh]
     assert [[n for n, _k in p] for p in passes_zh] == [[n for n, _k in p] for p in passes_en]
-    assert any(passes_en)
+    # a notebook with graded functions prints their pass lines; 07 has none (its one graded
+    # answer is written prose, read by a person), and then no check runs at all
+    assert any(passes_en) == bool(graded_functions(name))
     printed_en = [(i, en_pass.sub("", t)) for i, t in printed_en]
     printed_zh = [(i, zh_pass.sub("", t)) for i, t in printed_zh]
     assert printed_en and printed_zh == printed_en

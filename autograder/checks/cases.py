@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.checks.i18n import _
+
 #: Graded functions, in course order, and the kind of scenario that probes each.
 KINDS = {
     "update_parameters_with_gd": "update",
@@ -90,10 +92,16 @@ def zero_state(layer_dims):
     return {k: np.zeros_like(g) for k, g in make_grads(layer_dims, 0).items()}
 
 
-def layers_text(layer_dims) -> str:
+def _english(message: str) -> str:
+    """The labels' texts as written: a case's ``label`` is English; :func:`describe` passes the
+    learner's language as the ``_`` argument of the label builders below."""
+    return message
+
+
+def layers_text(layer_dims, _=_english) -> str:
     L = len(layer_dims) - 1
     shapes = ", ".join(f"W{l} {layer_dims[l]}x{layer_dims[l - 1]}" for l in range(1, L + 1))
-    return f"{L} layers ({shapes})"
+    return _("{L} layers ({shapes})").format(L=L, shapes=shapes)
 
 
 def make_xy(n_x, m, labels="index"):
@@ -197,26 +205,33 @@ def update_cases(name, plans, hyper, hidden):
             state = "zero"
         spec = {"layer_dims": list(dims), "seed": seed, "steps": steps, "state": state,
                 "hyper": h}
-        parts = [layers_text(dims)]
-        if uses_state:
-            who = {"update_parameters_with_momentum": "v", "update_parameters_with_rmsprop": "s",
-                   "update_parameters_with_adam": "v and s",
-                   "update_parameters_with_nesterov": "v",
-                   "update_parameters_with_adamw": "v and s"}[name]
-            parts.append(f"starting from zero {who}" if state == "zero"
-                         else f"starting from a non-zero {who}")
         if name in WITH_T:
             spec["t_start"] = t0 if state != "zero" else 1
-            ts = [spec["t_start"] + k for k in range(steps)]
-            parts.append("t = " + ", ".join(map(str, ts)))
-        if steps > 1:
-            parts.append(f"{steps} calls in a row, each fed what the previous one returned")
-        if h:
-            parts.append(", ".join(f"{k}={v}" for k, v in h.items()))
-        else:
-            parts.append("default hyperparameters (arguments left out)")
-        cases.append(Case(name, i, "; ".join(parts), hidden, spec))
+        cases.append(Case(name, i, _update_label(name, spec), hidden, spec))
     return cases
+
+
+def _update_label(name, spec, _=_english) -> str:
+    parts = [layers_text(spec["layer_dims"], _)]
+    if name != "update_parameters_with_gd":
+        who = {"update_parameters_with_momentum": "v", "update_parameters_with_rmsprop": "s",
+               "update_parameters_with_adam": _("v and s"),
+               "update_parameters_with_nesterov": "v",
+               "update_parameters_with_adamw": _("v and s")}[name]
+        parts.append((_("starting from zero {who}") if spec["state"] == "zero"
+                      else _("starting from a non-zero {who}")).format(who=who))
+    steps = spec["steps"]
+    if name in WITH_T:
+        ts = [spec["t_start"] + k for k in range(steps)]
+        parts.append("t = " + ", ".join(map(str, ts)))
+    if steps > 1:
+        parts.append(_("{steps} calls in a row, each fed what the previous one "
+                        "returned").format(steps=steps))
+    if spec["hyper"]:
+        parts.append(", ".join(f"{k}={v}" for k, v in spec["hyper"].items()))
+    else:
+        parts.append(_("default hyperparameters (arguments left out)"))
+    return "; ".join(parts)
 
 
 def init_cases(name, plans, hidden):
@@ -229,33 +244,55 @@ def minibatch_cases(name, plans, hidden):
     for i, n_x, m, size, seeds, labels, default_size in plans:
         spec = {"n_x": n_x, "m": m, "mini_batch_size": size, "seeds": seeds, "labels": labels,
                 "default_size": default_size}
-        size_text = f"mini_batch_size left at its default ({size})" if default_size else \
-            f"mini_batch_size={size}"
-        label = (f"X of shape ({n_x}, {m}) ({m} examples as columns), "
-                 f"Y of shape (1, {m}), {size_text}, seeds {seeds[0]} and {seeds[1]}")
-        cases.append(Case(name, i, label, hidden, spec))
+        cases.append(Case(name, i, _minibatch_label(spec), hidden, spec))
     return cases
+
+
+def _minibatch_label(spec, _=_english) -> str:
+    size, m = spec["mini_batch_size"], spec["m"]
+    size_text = _("mini_batch_size left at its default ({size})").format(size=size) \
+        if spec["default_size"] else f"mini_batch_size={size}"
+    return _("X of shape ({n_x}, {m}) ({m} examples as columns), Y of shape (1, {m}), "
+              "{size_text}, seeds {seed0} and {seed1}").format(
+                  n_x=spec["n_x"], m=m, size_text=size_text, seed0=spec["seeds"][0],
+                  seed1=spec["seeds"][1])
 
 
 def scalar_cases(name, plans, hidden):
-    cases = []
-    for i, spec in plans:
-        if name == "warmup_cosine_lr":
-            parts = [f"learning_rate0={spec['learning_rate0']}",
-                     f"warmup_steps={spec['warmup_steps']}", f"total_steps={spec['total_steps']}",
-                     "min_learning_rate left at its default (0.0)"
-                     if spec["min_learning_rate"] is None
-                     else f"min_learning_rate={spec['min_learning_rate']}",
-                     "step = " + ", ".join(map(str, spec["epochs"]))]
-            cases.append(Case(name, i, ", ".join(parts), hidden, dict(spec)))
-            continue
-        parts = [f"learning_rate0={spec['learning_rate0']}", f"decay_rate={spec['decay_rate']}"]
-        if name == "schedule_lr_decay":
-            parts.append("time_interval left at its default (1000)" if spec["time_interval"] is None
-                         else f"time_interval={spec['time_interval']}")
-        parts.append("epoch_num = " + ", ".join(map(str, spec["epochs"])))
-        cases.append(Case(name, i, ", ".join(parts), hidden, dict(spec)))
-    return cases
+    return [Case(name, i, _scalar_label(name, spec), hidden, dict(spec)) for i, spec in plans]
+
+
+def _scalar_label(name, spec, _=_english) -> str:
+    if name == "warmup_cosine_lr":
+        parts = [f"learning_rate0={spec['learning_rate0']}",
+                 f"warmup_steps={spec['warmup_steps']}", f"total_steps={spec['total_steps']}",
+                 _("min_learning_rate left at its default (0.0)")
+                 if spec["min_learning_rate"] is None
+                 else f"min_learning_rate={spec['min_learning_rate']}",
+                 "step = " + ", ".join(map(str, spec["epochs"]))]
+        return ", ".join(parts)
+    parts = [f"learning_rate0={spec['learning_rate0']}", f"decay_rate={spec['decay_rate']}"]
+    if name == "schedule_lr_decay":
+        parts.append(_("time_interval left at its default (1000)")
+                     if spec["time_interval"] is None
+                     else f"time_interval={spec['time_interval']}")
+    parts.append("epoch_num = " + ", ".join(map(str, spec["epochs"])))
+    return ", ".join(parts)
+
+
+def describe(case: Case) -> str:
+    """Which input ``case`` is, in the learner's language (``case.label`` is the English)."""
+    try:
+        kind = KINDS[case.function]
+        if kind == "update":
+            return _update_label(case.function, case.spec, _)
+        if kind == "init":
+            return layers_text(case.spec["layer_dims"], _)
+        if kind == "minibatches":
+            return _minibatch_label(case.spec, _)
+        return _scalar_label(case.function, case.spec, _)
+    except (KeyError, TypeError, IndexError, AttributeError):  # a case made by hand
+        return _(case.label)
 
 
 def _visible(name):

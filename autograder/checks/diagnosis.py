@@ -18,6 +18,7 @@ import numpy as np
 
 from autograder.checks.cases import KINDS, WITH_T, Case, build
 from autograder.checks.feedback import KEY_RE
+from autograder.checks.i18n import _
 from autograder.checks.vocabulary import PREFIX
 
 RTOL = 1e-6
@@ -314,8 +315,9 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
         if len(ids) == 1:
             return Diagnosis(ids[0])
         if len(ids) > 1:
-            return Diagnosis(None, "Several different mistakes would give exactly this output "
-                             f"on these inputs ({', '.join(ids)}); none is named.")
+            return Diagnosis(None, _("Several different mistakes would give exactly this "
+                                     "output on these inputs ({ids}); none is named.").format(
+                                         ids=", ".join(ids)))
     else:
         shape_id = f"{prefix}/" + ("returns-three-values" if view == "three"
                                    else "returns-in-wrong-order")
@@ -327,8 +329,9 @@ def diagnose(name: str, cases: list[Case], records: dict, reference: dict,
         if len(ids) == 1:
             return Diagnosis(f"{shape_id}+{ids[0]}")
         if ids:
-            return Diagnosis(shape_id, "Besides the return shape, several different mistakes "
-                             f"would give these values ({', '.join(ids)}); none is named.")
+            return Diagnosis(shape_id, _("Besides the return shape, several different "
+                                         "mistakes would give these values ({ids}); none is "
+                                         "named.").format(ids=", ".join(ids)))
         return Diagnosis(shape_id, describe_difference(name, tried, records, reference, view))
     return Diagnosis(None, describe_difference(name, tried, records, reference, None))
 
@@ -355,17 +358,17 @@ def _unique(ids):
 def _pattern(e, g, before=None) -> str:
     """How the array ``g`` differs from the expected ``e`` (both plain descriptions)."""
     if e.get("shape") != g.get("shape"):
-        return (f"has shape {tuple(g.get('shape') or ())}, expected "
-                f"{tuple(e.get('shape') or ())}")
+        return _("has shape {got}, expected {expected}").format(
+            got=tuple(g.get("shape") or ()), expected=tuple(e.get("shape") or ()))
     try:
         ev = np.asarray(e["values"], dtype=float)
         gv = np.asarray(g["values"], dtype=float)
     except (KeyError, TypeError, ValueError):
-        return "differs"
+        return _("differs")
     if before is not None and "values" in before and _close(before["values"], g["values"]):
-        return "came back unchanged (the value passed in)"
+        return _("came back unchanged (the value passed in)")
     if not np.all(np.isfinite(gv)):
-        return "holds nan or inf"
+        return _("holds nan or inf")
     with np.errstate(all="ignore"):
         nz = np.abs(ev) > 1e-12
         if nz.any():
@@ -373,14 +376,14 @@ def _pattern(e, g, before=None) -> str:
             r0 = float(ratio.flat[0])
             if np.allclose(ratio, r0, rtol=1e-6, atol=0) and np.allclose(gv[~nz], 0, atol=1e-12):
                 if np.isclose(r0, -1.0):
-                    return "has the opposite sign"
-                return f"differs by a constant factor {r0:.4g}"
+                    return _("has the opposite sign")
+                return _("differs by a constant factor {factor}").format(factor=f"{r0:.4g}")
         diff = gv - ev
         d0 = float(diff.flat[0])
         if np.allclose(diff, d0, rtol=1e-6, atol=1e-12):
-            return f"is off by a constant {d0:+.4g}"
+            return _("is off by a constant {offset}").format(offset=f"{d0:+.4g}")
     n_bad = int((~np.isclose(gv, ev, rtol=RTOL, atol=ATOL)).sum())
-    return f"differs in {n_bad} of its {gv.size} entries"
+    return _("differs in {n_bad} of its {size} entries").format(n_bad=n_bad, size=gv.size)
 
 
 def _input_before(name, case, learner, call, label):
@@ -432,7 +435,7 @@ def describe_difference(name, cases, records, reference, view=None) -> str:
                         continue
                     ge = g["items"].get(k)
                     if ge is None:
-                        first[entry] = (i + 1, "is missing")
+                        first[entry] = (i + 1, _("is missing"))
                     elif not same(e["items"][k], ge):
                         before = _input_before(name, case, learner, i + 1, label) \
                             if label in ("parameters", "v", "s") else None
@@ -459,26 +462,29 @@ def _summary(names, order, first, several_calls) -> str:
             continue
 
         def when(call):
-            return f" from call {call} on" if several_calls else ""
+            return _(" from call {call} on").format(call=call) if several_calls else ""
         if label == "parameters" and wrongs:
             call = min(first[e][0] for e in bad)
-            wrongs.append(f"the parameters differ{when(call)}")
+            wrongs.append(_("the parameters differ{when}").format(when=when(call)))
             continue
         patterns = {first[e] for e in bad}
         if len(bad) == len(entries) and len(patterns) == 1:
             call, what = next(iter(patterns))
-            wrongs.append(f"every entry of {label} {what}{when(call)}")
+            wrongs.append(_("every entry of {label} {what}{when}").format(
+                label=label, what=what, when=when(call)))
             continue
         shown = [f"{e} {first[e][1]}{when(first[e][0])}" for e in bad[:3]]
-        more = f" (and {len(bad) - 3} more entries of {label})" if len(bad) > 3 else ""
+        more = _(" (and {n} more entries of {label})").format(n=len(bad) - 3, label=label) \
+            if len(bad) > 3 else ""
         right_here = [e for e in entries if e not in first]
-        note = f" ({', '.join(right_here[:3])}{' ...' if len(right_here) > 3 else ''} right)" \
+        note = _(" ({entries} right)").format(
+            entries=", ".join(right_here[:3]) + (" ..." if len(right_here) > 3 else "")) \
             if right_here else ""
         wrongs.append("; ".join(shown) + more + note)
     text = ""
     if rights:
-        text += ("Right: " + ", ".join(rights) + ". ")
-    return text + "Differs: " + "; ".join(wrongs) + "."
+        text += _("Right: {labels}. ").format(labels=", ".join(rights))
+    return text + _("Differs: {differences}.").format(differences="; ".join(wrongs))
 
 
 def _group(entries, names) -> str:

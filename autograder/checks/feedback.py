@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from autograder.checks.cases import KINDS, Case
+from autograder.checks.cases import KINDS, Case, describe
 from autograder.checks.i18n import _
 from autograder.checks.vocabulary import PREFIX
 
@@ -38,7 +38,7 @@ class Feedback:
                      "your code, run its cell, then run the check again.").format(name=name)
         what = _(self.what)
         head = f"{name}: {what}" if not position else f"{name}: {what} ({position})"
-        lines = [head, _("  Tried:    {label}.").format(label=_(self.case.label))]
+        lines = [head, _("  Tried:    {label}.").format(label=describe(self.case))]
         if self.expected:
             lines.append(_("  Expected: {expected}").format(expected=self.expected))
         if self.got:
@@ -74,18 +74,20 @@ def show(desc) -> str:
     if "values" in desc and desc.get("shape") == []:
         return f"{fmt_number(desc['values'])} ({t})"
     if "shape" in desc:
-        return f"{t} of shape {tuple(desc['shape'])}"
+        return _("{type} of shape {shape}").format(type=t, shape=tuple(desc["shape"]))
     if "value" in desc:
         return f"{fmt_number(desc['value'])} ({t})"
     if desc.get("dict"):
         keys = desc.get("keys", [])
-        return f"a {t} with keys {', '.join(map(str, keys)) if keys else '(none)'}"
+        return (_("a {type} with keys {keys}").format(type=t, keys=", ".join(map(str, keys)))
+                if keys else _("a {type} with keys (none)").format(type=t))
     if desc.get("sequence"):
         n = desc.get("length")
-        return f"a {t} of {n} item{'' if n == 1 else 's'}"
-    if t == "NoneType":
-        return "None (nothing was returned: is there a return statement?)"
-    return f"an object of type {t} ({desc.get('repr', '')})"
+        return (_("a {type} of 1 item") if n == 1 else _("a {type} of {n} items")).format(
+            type=t, n=n)
+    if t == "NoneType":   # starts with "None" in every language (judge.py relies on it)
+        return _("None (nothing was returned: is there a return statement?)")
+    return _("an object of type {type} ({repr})").format(type=t, repr=desc.get("repr", ""))
 
 
 def shape_text(shape):
@@ -101,14 +103,14 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
     where = ""
     if lines:
         last = lines[-1]
-        where = f" at line {last['lineno']} of your cell"
-        if last.get("line"):
-            where += f": `{last['line']}`"
+        where = (_(" at line {lineno} of your cell: `{line}`") if last.get("line") else
+                 _(" at line {lineno} of your cell")).format(lineno=last["lineno"],
+                                                             line=last.get("line"))
     got = f"{etype}: {message}{where}".strip()
     if when:
-        got = f"on {when}, {got}"
+        got = _("on {when}, {error}").format(when=when, error=got)
     L = len(case.spec.get("layer_dims", [])) - 1 if "layer_dims" in case.spec else None
-    fb = Feedback(case, f"your function raised {etype}", got=got)
+    fb = Feedback(case, _("your function raised {error}").format(error=etype), got=got)
     if exc.get("not_implemented"):
         fb.not_attempted = True
         return fb
@@ -118,127 +120,137 @@ def explain_exception(name: str, case: Case, exc: dict, when: str = "") -> Feedb
         if m and L is not None:
             d, p, n = m.group(1), m.group(2), int(m.group(3))
             if n == 0:
-                fb.what = f"your code looks up {key!r}, a layer 0 that does not exist"
-                fb.meaning = ("Layers are numbered from 1: a loop over range(L) starts at 0. "
-                              f"With {L} layers the keys are {d}{p}1 ... {d}{p}{L}.")
-                fb.hint = "Make the loop variable run over 1, 2, ..., L."
+                fb.what = _("your code looks up {key}, a layer 0 that does not exist").format(
+                    key=repr(key))
+                fb.meaning = _("Layers are numbered from 1: a loop over range(L) starts at 0. "
+                               "With {L} layers the keys are {first} ... {last}.").format(
+                                   L=L, first=f"{d}{p}1", last=f"{d}{p}{L}")
+                fb.hint = _("Make the loop variable run over 1, 2, ..., L.")
             elif n == L + 1:
-                fb.what = f"your layer index is off by one (KeyError {key!r} with {L} layers)"
+                fb.what = _("your layer index is off by one (KeyError {key} with {L} "
+                            "layers)").format(key=repr(key), L=L)
                 fb.mistake = f"{PREFIX[name]}/loop-one-layer-too-far"
-                fb.meaning = (f"There are {L} layers, so the keys stop at {d}{p}{L}. Either l "
-                              "runs over 1..L but you index l + 1, or L counts the entries of "
-                              "the dictionary (W and b per layer) instead of the layers.")
-                fb.hint = ("Use the loop variable itself as the layer number, and L = "
-                           "len(parameters) // 2.")
+                fb.meaning = _("There are {L} layers, so the keys stop at {last}. Either l runs "
+                               "over 1..L but you index l + 1, or L counts the entries of the "
+                               "dictionary (W and b per layer) instead of the layers.").format(
+                                   L=L, last=f"{d}{p}{L}")
+                fb.hint = _("Use the loop variable itself as the layer number, and L = "
+                            "len(parameters) // 2.")
             elif n > L + 1:
-                fb.what = f"your code looks up {key!r}, but there are only {L} layers"
-                fb.meaning = ("L is probably the number of entries of the dictionary (two per "
-                              "layer) instead of the number of layers.")
-                fb.hint = "Each layer has a W and a b: L = len(parameters) // 2."
+                fb.what = _("your code looks up {key}, but there are only {L} layers").format(
+                    key=repr(key), L=L)
+                fb.meaning = _("L is probably the number of entries of the dictionary (two per "
+                               "layer) instead of the number of layers.")
+                fb.hint = _("Each layer has a W and a b: L = len(parameters) // 2.")
             elif d == "" and KINDS[name] == "update":
-                fb.what = f"your code looks up {key!r} in a dictionary that uses 'd' keys"
-                fb.meaning = (f"Gradients and optimizer state are keyed 'd{p}{n}'; only the "
-                              f"parameters are keyed '{p}{n}'.")
-                fb.hint = "Look up parameters[f'W{l}'] but grads/v/s[f'dW{l}']."
+                fb.what = _("your code looks up {key} in a dictionary that uses 'd' "
+                            "keys").format(key=repr(key))
+                fb.meaning = _("Gradients and optimizer state are keyed '{state}'; only the "
+                               "parameters are keyed '{param}'.").format(
+                                   state=f"d{p}{n}", param=f"{p}{n}")
+                fb.hint = _("Look up parameters[f'W{l}'] but grads/v/s[f'dW{l}'].")
             elif d == "d":
-                fb.what = f"your code looks up {key!r} in the parameters"
-                fb.meaning = (f"The parameters are keyed '{p}{n}'; the 'd' names belong to the "
-                              "gradients and the optimizer state.")
-                fb.hint = "Check which dictionary each lookup goes to."
+                fb.what = _("your code looks up {key} in the parameters").format(key=repr(key))
+                fb.meaning = _("The parameters are keyed '{param}'; the 'd' names belong to the "
+                               "gradients and the optimizer state.").format(param=f"{p}{n}")
+                fb.hint = _("Check which dictionary each lookup goes to.")
             else:
-                fb.what = f"your code looks up {key!r}, which is missing"
-                fb.meaning = "The dictionary you index does not have that key."
-                fb.hint = "Print the dictionary's keys to compare."
+                fb.what = _("your code looks up {key}, which is missing").format(key=repr(key))
+                fb.meaning = _("The dictionary you index does not have that key.")
+                fb.hint = _("Print the dictionary's keys to compare.")
         elif m is None and re.match(r"^d?[Wb]$", key):
-            fb.what = f"your code looks up {key!r} without a layer number"
-            fb.meaning = "Keys carry the layer number: W1, b1, dW1, ..."
-            fb.hint = "Build the key from the letter and the loop variable, e.g. f'W{l}'."
+            fb.what = _("your code looks up {key} without a layer number").format(key=repr(key))
+            fb.meaning = _("Keys carry the layer number: W1, b1, dW1, ...")
+            fb.hint = _("Build the key from the letter and the loop variable, e.g. f'W{l}'.")
         else:
-            fb.what = f"your code looks up the key {key!r}, which does not exist"
-            fb.meaning = "Keys are 'W1', 'b1', ... for parameters and 'dW1', 'db1', ... for " \
-                         "gradients and state."
-            fb.hint = "Build each key from the layer number, e.g. f'dW{l}'."
+            fb.what = _("your code looks up the key {key}, which does not exist").format(
+                key=repr(key))
+            fb.meaning = _("Keys are 'W1', 'b1', ... for parameters and 'dW1', 'db1', ... for "
+                           "gradients and state.")
+            fb.hint = _("Build each key from the layer number, e.g. f'dW{l}'.")
         return fb
     if etype == "SystemExit":
-        fb.what = "your function called exit()"
-        fb.meaning = "exit(), quit() or sys.exit() stops Python instead of returning a value."
-        fb.hint = "Use return to hand back the result."
+        fb.what = _("your function called exit()")
+        fb.meaning = _("exit(), quit() or sys.exit() stops Python instead of returning a value.")
+        fb.hint = _("Use return to hand back the result.")
         return fb
     if etype == "MemoryError":
-        fb.what = "your function ran out of memory"
-        fb.meaning = ("It tried to create an array far larger than this input needs (the "
-                      "state arrays have exactly the shapes of the parameters).")
-        fb.hint = "Print the shapes of the arrays you create."
+        fb.what = _("your function ran out of memory")
+        fb.meaning = _("It tried to create an array far larger than this input needs (the "
+                       "state arrays have exactly the shapes of the parameters).")
+        fb.hint = _("Print the shapes of the arrays you create.")
         return fb
     if etype == "KeyboardInterrupt":
-        fb.what = "your function was interrupted"
-        fb.meaning = "The run was stopped before the function returned (interrupt, or a loop " \
-                     "that never ends)."
-        fb.hint = "Check that every loop ends, then run the check again."
+        fb.what = _("your function was interrupted")
+        fb.meaning = _("The run was stopped before the function returned (interrupt, or a loop "
+                       "that never ends).")
+        fb.hint = _("Check that every loop ends, then run the check again.")
         return fb
     if etype == "TypeError" and "can only concatenate str" in message:
-        fb.what = "a key was built by adding a number to a string"
-        fb.meaning = ("'W' + l fails when l is an int: Python does not turn numbers into text "
-                      "on its own.")
-        fb.hint = "Build keys with 'W' + str(l) or an f-string: f'W{l}'."
+        fb.what = _("a key was built by adding a number to a string")
+        fb.meaning = _("'W' + l fails when l is an int: Python does not turn numbers into text "
+                       "on its own.")
+        fb.hint = _("Build keys with 'W' + str(l) or an f-string: f'W{l}'.")
         return fb
     if etype == "TypeError" and "cannot be interpreted as an integer" in message:
-        fb.what = "range() was given a float"
-        fb.meaning = ("m / mini_batch_size (or math.floor of a numpy value) is a float, and "
-                      "range() and slices need integers.")
-        fb.hint = "Use integer division (//) or int(...) for counts and slice bounds."
+        fb.what = _("range() was given a float")
+        fb.meaning = _("m / mini_batch_size (or math.floor of a numpy value) is a float, and "
+                       "range() and slices need integers.")
+        fb.hint = _("Use integer division (//) or int(...) for counts and slice bounds.")
         return fb
     if etype == "TypeError" and "unsupported operand" in message and "dict" in message:
-        fb.what = "arithmetic on a whole dictionary"
-        fb.meaning = (f"{message}: numbers and arrays can be multiplied or added, dictionaries "
-                      "cannot. The update is done entry by entry.")
-        fb.hint = "Loop over the layers (or keys) and update v[key], parameters[key], ..."
+        fb.what = _("arithmetic on a whole dictionary")
+        fb.meaning = _("{message}: numbers and arrays can be multiplied or added, dictionaries "
+                       "cannot. The update is done entry by entry.").format(message=message)
+        fb.hint = _("Loop over the layers (or keys) and update v[key], parameters[key], ...")
         return fb
     if etype == "IndexError" and "too many indices" in message:
-        fb.what = "an array was indexed with more dimensions than it has"
-        fb.meaning = (f"{message}. X and Y are 2-D (features or labels by examples); a 1-D "
-                      "array (after a reshape, or a slice like Y[0]) takes a single index.")
-        fb.hint = "Print the .shape of the arrays you index."
+        fb.what = _("an array was indexed with more dimensions than it has")
+        fb.meaning = _("{message}. X and Y are 2-D (features or labels by examples); a 1-D "
+                       "array (after a reshape, or a slice like Y[0]) takes a single "
+                       "index.").format(message=message)
+        fb.hint = _("Print the .shape of the arrays you index.")
         return fb
     if etype == "NameError":
-        fb.what = "your function uses a name it does not define"
-        fb.meaning = (f"{message}. A graded function can only use its arguments, np, and what "
-                      "it defines itself (a variable from another cell is not there when it is "
-                      "graded).")
-        fb.hint = "Define every name you use inside the function (from its arguments)."
+        fb.what = _("your function uses a name it does not define")
+        fb.meaning = _("{message}. A graded function can only use its arguments, np, and what "
+                       "it defines itself (a variable from another cell is not there when it "
+                       "is graded).").format(message=message)
+        fb.hint = _("Define every name you use inside the function (from its arguments).")
         return fb
     if etype in ("ValueError", "TypeError") and "broadcast" in message:
-        fb.what = "two arrays of incompatible shapes were combined"
-        fb.meaning = (f"{message}: an operation combined arrays whose shapes do not fit. "
-                      "Every state entry and every step has exactly the shape of its "
-                      "parameter.")
-        fb.hint = "Print the shapes of the arrays combined on that line."
+        fb.what = _("two arrays of incompatible shapes were combined")
+        fb.meaning = _("{message}: an operation combined arrays whose shapes do not fit. "
+                       "Every state entry and every step has exactly the shape of its "
+                       "parameter.").format(message=message)
+        fb.hint = _("Print the shapes of the arrays combined on that line.")
         return fb
     if etype == "TypeError" and ("unexpected keyword" in message or "positional argument" in
                                  message):
-        fb.what = "the function's signature differs from the one given"
-        fb.meaning = f"{message}. The checks (and the training loop) call it with the names " \
-                     "and defaults of the original def line."
-        fb.hint = "Restore the def line as it was given."
+        fb.what = _("the function's signature differs from the one given")
+        fb.meaning = _("{message}. The checks (and the training loop) call it with the names "
+                       "and defaults of the original def line.").format(message=message)
+        fb.hint = _("Restore the def line as it was given.")
         return fb
     if etype in ("TypeError", "AttributeError") and ("tuple" in message or "NoneType" in message
                                                      or "unpack" in message):
-        fb.what = f"your function raised {etype}"
-        fb.meaning = ("Something has a different structure than expected: a function returns "
-                      "a tuple, a dictionary, or None (no return statement) where another "
-                      "kind of value is used.")
-        fb.hint = "Check what each function returns and how the values are unpacked."
+        fb.what = _("your function raised {error}").format(error=etype)
+        fb.meaning = _("Something has a different structure than expected: a function returns "
+                       "a tuple, a dictionary, or None (no return statement) where another "
+                       "kind of value is used.")
+        fb.hint = _("Check what each function returns and how the values are unpacked.")
         return fb
     if etype in ("RecursionError",):
-        fb.meaning = "The function calls itself without end."
-        fb.hint = "Do not call the function from inside itself."
+        fb.meaning = _("The function calls itself without end.")
+        fb.hint = _("Do not call the function from inside itself.")
         return fb
     if etype == "ZeroDivisionError":
-        fb.meaning = "A denominator is zero on this input."
-        fb.hint = "Check the formula's denominator; the input is given above."
+        fb.meaning = _("A denominator is zero on this input.")
+        fb.hint = _("Check the formula's denominator; the input is given above.")
         return fb
-    fb.meaning = "Read the error and the line it points to; the input that triggered it is above."
-    fb.hint = "Try your function on this input in a new cell to see what happens."
+    fb.meaning = _("Read the error and the line it points to; the input that triggered it is "
+                   "above.")
+    fb.hint = _("Try your function on this input in a new cell to see what happens.")
     return fb
 
 

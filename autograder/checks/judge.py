@@ -22,6 +22,7 @@ from autograder.checks.feedback import (
     shape_text,
     show,
 )
+from autograder.checks.i18n import N_, _
 from autograder.checks.vocabulary import PREFIX
 
 RTOL = 1e-6
@@ -36,9 +37,11 @@ RETURN_NAMES = {
     "update_parameters_with_nesterov": ["parameters", "v"],
     "update_parameters_with_adamw": ["parameters", "v", "s", "v_corrected", "s_corrected"],
 }
+#: What the result is called in the feedback (a code name, or a text translated where shown).
 ROOT_NAMES = {"update_parameters_with_gd": "parameters", "initialize_velocity": "v",
-              "initialize_rmsprop": "s", "update_lr": "the learning rate",
-              "schedule_lr_decay": "the learning rate", "warmup_cosine_lr": "the learning rate"}
+              "initialize_rmsprop": "s", "update_lr": N_("the learning rate"),
+              "schedule_lr_decay": N_("the learning rate"),
+              "warmup_cosine_lr": N_("the learning rate")}
 #: The argument a scalar case steps through (its records keep it under "epoch").
 SCALAR_ARG = {"warmup_cosine_lr": "step"}
 
@@ -63,8 +66,8 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
     if not isinstance(got, dict):
         return Mismatch(where, "type", show(exp), repr(got))
     if "unreadable" in got:
-        return Mismatch(where, "type", show(exp), f"a {got['type']} that cannot be read "
-                        f"({got['unreadable']})")
+        return Mismatch(where, "type", show(exp), _("a {type} that cannot be read ({reason})")
+                        .format(type=got["type"], reason=got["unreadable"]))
     if exp.get("dict"):
         if not got.get("dict"):
             return Mismatch(where, "type", show(exp), show(got))
@@ -72,8 +75,9 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
         missing = [k for k in ek if k not in gk]
         extra = [k for k in gk if k not in ek]
         if missing or extra:
-            return Mismatch(where, "keys", "keys " + ", ".join(ek), "keys " + ", ".join(gk)
-                            if gk else "no keys", {"missing": missing, "extra": extra})
+            return Mismatch(where, "keys", _("keys {keys}").format(keys=", ".join(ek)),
+                            _("keys {keys}").format(keys=", ".join(gk)) if gk else _("no keys"),
+                            {"missing": missing, "extra": extra})
         for k in ek:
             m = compare(exp["items"][k], got["items"][k], f'{where}["{k}"]', values)
             if m:
@@ -83,7 +87,8 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
         if not got.get("sequence"):
             return Mismatch(where, "type", show(exp), show(got))
         if exp["length"] != got["length"]:
-            return Mismatch(where, "length", f"{exp['length']} items", f"{got['length']} items",
+            return Mismatch(where, "length", _("{n} items").format(n=exp["length"]),
+                            _("{n} items").format(n=got["length"]),
                             {"expected": exp["length"], "got": got["length"]})
         for i, (e, g) in enumerate(zip(exp["items"], got["items"], strict=False)):
             m = compare(e, g, f"{where}[{i}]", values)
@@ -98,31 +103,38 @@ def compare(exp, got, where: str, values: bool = True) -> Mismatch | None:
             elif "values" in got and got.get("shape") == []:
                 gv = got["values"]
             elif got.get("not_numbers"):
-                return Mismatch(where, "not_numbers", show(exp), f"{show(got)}, not numbers")
+                return Mismatch(where, "not_numbers", show(exp),
+                                _("{value}, not numbers").format(value=show(got)))
             else:
-                return Mismatch(where, "type", "a number", show(got))
+                return Mismatch(where, "type", _("a number"), show(got))
             ev = exp["value"] if "value" in exp else exp["values"]
             if values and not _close(ev, gv):
                 return Mismatch(where, "value", fmt_number(ev), fmt_number(gv),
                                 {"expected": ev, "got": gv})
             return None
         if not got.get("array"):
-            wanted = f"a numpy array of shape {shape_text(exp['shape'])}"
+            wanted = _("a numpy array of shape {shape}").format(shape=shape_text(exp["shape"]))
             if got.get("type") in ("list", "tuple", "dict") or "value" in got \
                     or got.get("type") == "NoneType":
-                return Mismatch(where, "type", wanted, f"{show(got)}, not a numpy array")
+                return Mismatch(where, "type", wanted,
+                                _("{value}, not a numpy array").format(value=show(got)))
             return Mismatch(where, "type", wanted,
-                            f"an object of type {got['type']} (not a numpy array)")
+                            _("an object of type {type} (not a numpy array)").format(
+                                type=got["type"]))
         if exp["shape"] != got["shape"]:
-            return Mismatch(where, "shape", f"shape {shape_text(exp['shape'])}",
-                            f"shape {shape_text(got['shape'])}",
+            return Mismatch(where, "shape", _("shape {shape}").format(
+                                shape=shape_text(exp["shape"])),
+                            _("shape {shape}").format(shape=shape_text(got["shape"])),
                             {"expected": exp["shape"], "got": got["shape"]})
         if got.get("not_numbers") or "values" not in got:
-            return Mismatch(where, "not_numbers", show(exp), f"{show(got)} without usable numbers")
+            return Mismatch(where, "not_numbers", show(exp),
+                            _("{value} without usable numbers").format(value=show(got)))
         if str(exp.get("dtype", "")).startswith("float") and \
                 str(got.get("dtype", "")).startswith(("int", "uint", "bool")):
-            return Mismatch(where, "dtype", f"an array of floats ({exp['dtype']})",
-                            f"an array of {got['dtype']}", {"dtype": got["dtype"]})
+            return Mismatch(where, "dtype", _("an array of floats ({dtype})").format(
+                                dtype=exp["dtype"]),
+                            _("an array of {dtype}").format(dtype=got["dtype"]),
+                            {"dtype": got["dtype"]})
         if not values:
             return None
         e, g = _flat(exp["values"]), _flat(got["values"])
@@ -161,14 +173,14 @@ def _record_mismatch(exp, got, name) -> Mismatch | None:
         es, gs = exp["steps"], got["steps"]
         for i, e in enumerate(es):
             if i >= len(gs):
-                return Mismatch(f"call {i + 1}", "stopped", "", "")
+                return Mismatch(_("call {n}").format(n=i + 1), "stopped", "", "")
             g = gs[i]
             if "exception" in g and "exception" not in e:
-                return Mismatch(f"call {i + 1}", "exception", "", "",
+                return Mismatch(_("call {n}").format(n=i + 1), "exception", "", "",
                                 {"exception": g["exception"], "call": i + 1, "t": g.get("t")})
             if "exception" in e:
                 if "exception" not in g:
-                    return Mismatch(f"call {i + 1}", "no_exception", "", "")
+                    return Mismatch(_("call {n}").format(n=i + 1), "no_exception", "", "")
                 continue
             m = _compare_returned(name, e["returned"], g["returned"])
             if m:
@@ -189,7 +201,7 @@ def _record_mismatch(exp, got, name) -> Mismatch | None:
                 return Mismatch(f"{SCALAR_ARG.get(name, 'epoch_num')}={g['epoch']}", "exception",
                                 "", "",
                                 {"exception": g["exception"], "epoch": g["epoch"]})
-            m = compare(e["returned"], g["returned"], "the learning rate")
+            m = compare(e["returned"], g["returned"], _("the learning rate"))
             if m:
                 m.detail["epoch"] = e["epoch"]
                 return m
@@ -202,16 +214,19 @@ def _record_mismatch(exp, got, name) -> Mismatch | None:
 def _compare_returned(name, exp, got) -> Mismatch | None:
     names = RETURN_NAMES.get(name)
     if names is None:
-        where = ROOT_NAMES.get(name, "the result")
+        where = _(ROOT_NAMES.get(name, N_("the result")))
         return compare(exp, got, where, values=False) or compare(exp, got, where)
     if not got.get("sequence"):
-        return Mismatch("the returned value", "structure", f"a tuple ({', '.join(names)})",
+        return Mismatch(_("the returned value"), "structure",
+                        _("a tuple ({names})").format(names=", ".join(names)),
                         show(got), {"names": names})
     if got["length"] != len(names):
         n = got["length"]
-        return Mismatch("the returned value", "structure", f"a tuple of {len(names)} "
-                        f"({', '.join(names)})", f"a {got['type']} of {n} item"
-                        f"{'' if n == 1 else 's'}", {"names": names})
+        return Mismatch(_("the returned value"), "structure",
+                        _("a tuple of {n} ({names})").format(n=len(names),
+                                                             names=", ".join(names)),
+                        (_("a {type} of 1 item") if n == 1 else _("a {type} of {n} items"))
+                        .format(type=got["type"], n=n), {"names": names})
     for values in (False, True):   # every structure first, then the numbers
         for i, n in enumerate(names):
             m = compare(exp["items"][i], got["items"][i], n, values)
@@ -226,31 +241,32 @@ def _generic_meaning(m: Mismatch) -> tuple[str, str]:
         missing, extra = m.detail.get("missing", []), m.detail.get("extra", [])
         parts = []
         if missing:
-            parts.append("missing: " + ", ".join(missing))
+            parts.append(_("missing: {keys}").format(keys=", ".join(missing)))
         if extra:
-            parts.append("unexpected: " + ", ".join(extra))
-        return ("; ".join(parts) + ". Every layer needs its entries, named like the gradients "
-                "(dW1, db1, ...) for optimizer state and like the parameters for parameters.",
-                "Compare your keys with the expected ones, layer by layer.")
+            parts.append(_("unexpected: {keys}").format(keys=", ".join(extra)))
+        return (_("{keys}. Every layer needs its entries, named like the gradients (dW1, db1, "
+                  "...) for optimizer state and like the parameters for parameters.").format(
+                    keys="; ".join(parts)),
+                _("Compare your keys with the expected ones, layer by layer."))
     if m.kind == "shape":
-        return ("An array has the wrong shape: each state entry and each parameter keeps the "
-                "shape of the parameter it belongs to.", "Use the parameter's own shape "
-                "(np.zeros_like is handy).")
+        return (_("An array has the wrong shape: each state entry and each parameter keeps the "
+                  "shape of the parameter it belongs to."),
+                _("Use the parameter's own shape (np.zeros_like is handy)."))
     if m.kind == "type":
-        return ("The result has a different type than expected.",
-                "Return numpy arrays in dictionaries, as the docstring says.")
+        return (_("The result has a different type than expected."),
+                _("Return numpy arrays in dictionaries, as the docstring says."))
     if m.kind in ("structure", "length"):
-        return ("The function returns a different number of values than expected.",
-                "Return exactly the values listed in the docstring, in that order.")
+        return (_("The function returns a different number of values than expected."),
+                _("Return exactly the values listed in the docstring, in that order."))
     if m.kind == "not_numbers":
-        return ("The array does not hold numbers.", "Keep the arrays numeric (float).")
+        return (_("The array does not hold numbers."), _("Keep the arrays numeric (float)."))
     if m.kind == "dtype":
-        return ("The array holds integers: an update written in place (v[k] *= beta) would "
-                "fail or truncate, because an integer array cannot store 0.9.",
-                "Let numpy choose float zeros (np.zeros(shape) or np.zeros_like of a float "
-                "array), without dtype=int.")
-    return ("The numbers differ from the expected ones on this input.",
-            "Recompute one entry by hand from the formula and compare it with your code.")
+        return (_("The array holds integers: an update written in place (v[k] *= beta) would "
+                  "fail or truncate, because an integer array cannot store 0.9."),
+                _("Let numpy choose float zeros (np.zeros(shape) or np.zeros_like of a float "
+                  "array), without dtype=int."))
+    return (_("The numbers differ from the expected ones on this input."),
+            _("Recompute one entry by hand from the formula and compare it with your code."))
 
 
 def _inputs_before(name, case, got_record, call):
@@ -304,8 +320,9 @@ def _wrong_keys_summary(name, case, exp_record, got_record, m: Mismatch) -> str:
     try:
         right, wrong, unchanged = _entry_summary(name, case, exp_record, got_record, m)
         if wrong and right:
-            marked = [w + (" (unchanged)" if w in unchanged else "") for w in wrong]
-            return f" Right: {', '.join(right)}. Wrong: {', '.join(marked)}."
+            marked = [w + (_(" (unchanged)") if w in unchanged else "") for w in wrong]
+            return _(" Right: {right}. Wrong: {wrong}.").format(right=", ".join(right),
+                                                                wrong=", ".join(marked))
     except Exception:  # noqa: BLE001 - a summary is a bonus
         pass
     return ""
@@ -341,7 +358,7 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
         return facts_fb
     when = ""
     if m.detail.get("call") is not None:
-        when = f"call {m.detail['call']}"
+        when = _("call {n}").format(n=m.detail["call"])
         if m.detail.get("t") is not None:
             when += f" (t = {m.detail['t']})"
     if m.detail.get("epoch") is not None:
@@ -350,34 +367,38 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
         exc = m.detail["exception"]
         return explain_exception(name, case, exc, when=when)
     if m.kind == "stopped":
-        return Feedback(case, "the function stopped before the last call",
-                        meaning="A later call could not run on what the previous call returned.",
-                        hint="Return the values in the order the docstring gives.")
-    prefix = f"after {when}: " if when and KINDS[name] == "update" else \
-        (f"at {when}: " if when else "")
+        return Feedback(case, _("the function stopped before the last call"),
+                        meaning=_("A later call could not run on what the previous call "
+                                  "returned."),
+                        hint=_("Return the values in the order the docstring gives."))
+    prefix = _("after {when}: ").format(when=when) if when and KINDS[name] == "update" else \
+        (_("at {when}: ").format(when=when) if when else "")
     extent = ""
     if m.kind == "value" and m.detail.get("size", 1) > 1:
-        n_bad, size = m.detail["n_bad"], m.detail["size"]
-        extent = (f"  (all {size} entries of {m.detail['base']} differ)" if n_bad == size
-                  else f"  ({n_bad} of the {size} entries of {m.detail['base']} differ)")
-    fb = Feedback(case, "wrong result", expected=f"{prefix}{m.where} = {m.expected}"
+        n_bad, size, base = m.detail["n_bad"], m.detail["size"], m.detail["base"]
+        extent = (_("  (all {size} entries of {base} differ)") if n_bad == size
+                  else _("  ({n_bad} of the {size} entries of {base} differ)")).format(
+                      n_bad=n_bad, size=size, base=base)
+    fb = Feedback(case, _("wrong result"), expected=f"{prefix}{m.where} = {m.expected}"
                   if m.kind == "value" else f"{prefix}{m.where}: {m.expected}",
                   got=f"{prefix}{m.where} = {m.got}{extent}" if m.kind == "value"
                   else f"{prefix}{m.where}: {m.got}")
+    # (show() describes None as a text that starts with "None" in every language.)
     if m.kind == "type" and m.got.startswith("None") and "[" not in m.where:
-        fb.what = "your function returns nothing (None)"
+        fb.what = _("your function returns nothing (None)")
         fb.mistake = f"{PREFIX[name]}/returns-none"
-        fb.meaning = ("A function without a return statement gives back None, even when it "
-                      "changed its arguments in place.")
-        fb.hint = "End the function with a return statement (see the docstring for what)."
+        fb.meaning = _("A function without a return statement gives back None, even when it "
+                       "changed its arguments in place.")
+        fb.hint = _("End the function with a return statement (see the docstring for what).")
         return fb
     label = _all_unchanged(name, case, expected, got, m)
     if label is not None:   # a fact, not a diagnosis: no id unless the family confirms one
-        fb.what = f"{label} came back unchanged"
-        fb.meaning = (f"Every entry of {label} that is wrong is exactly what was passed in: the "
-                      "new values are computed but not stored, or not computed at all.")
-        fb.hint = (f"Assign each new value back into the dictionary, e.g. {label}[key] = ..., "
-                   "and return that dictionary.")
+        fb.what = _("{label} came back unchanged").format(label=label)
+        fb.meaning = _("Every entry of {label} that is wrong is exactly what was passed in: the "
+                       "new values are computed but not stored, or not computed at all.").format(
+                           label=label)
+        fb.hint = _("Assign each new value back into the dictionary, e.g. {label}[key] = ..., "
+                    "and return that dictionary.").format(label=label)
         return fb
     meaning, hint = _generic_meaning(m)
     if m.kind == "value":
@@ -393,13 +414,17 @@ def judge_case(name: str, case: Case, expected: dict, got: dict) -> Feedback | N
             fb.mistake = f"{PREFIX[name]}/{slug}" if slug else None
             return fb
     if m.kind in ("type", "structure", "length", "keys", "shape", "not_numbers", "dtype"):
-        fb.what = {"type": "wrong type", "structure": "wrong number of returned values",
-                   "dtype": "integer arrays instead of floats",
-                   "length": "wrong number of items", "keys": "wrong keys",
-                   "shape": "wrong shape", "not_numbers": "not numbers"}[m.kind]
+        fb.what = _(WHAT_BY_KIND[m.kind])
         if m.kind == "dtype" and KINDS[name] == "init":
             fb.mistake = f"{PREFIX[name]}/integer-zeros"
     return fb
+
+
+#: The first line of the feedback for a difference of structure (translated where shown).
+WHAT_BY_KIND = {"type": N_("wrong type"), "structure": N_("wrong number of returned values"),
+                "dtype": N_("integer arrays instead of floats"),
+                "length": N_("wrong number of items"), "keys": N_("wrong keys"),
+                "shape": N_("wrong shape"), "not_numbers": N_("not numbers")}
 
 
 def _keys_diagnosis(missing, extra, L, where):
@@ -410,31 +435,35 @@ def _keys_diagnosis(missing, extra, L, where):
     state = where.split("[")[0] in ("v", "s", "v_corrected", "s_corrected") or \
         any(k.startswith("d") for k in missing)
     if state and missing and extra and sorted("d" + e for e in extra) == sorted(missing):
-        return (f"your {where} keys are named like the parameters (W1 instead of dW1)",
-                "Optimizer state follows the gradients' names: dW1, db1, ... so that the "
-                "update functions can look up v['dW1'] next to grads['dW1'].",
-                "Name each entry 'd' + the parameter's name.", "param-keys")
+        return (_("your {where} keys are named like the parameters (W1 instead of dW1)").format(
+                    where=where),
+                _("Optimizer state follows the gradients' names: dW1, db1, ... so that the "
+                  "update functions can look up v['dW1'] next to grads['dW1']."),
+                _("Name each entry 'd' + the parameter's name."), "param-keys")
     if where == "parameters" and missing and extra and \
             sorted(extra) == sorted("d" + k for k in missing):
-        return ("the returned values are in the wrong order",
-                "The first value you return has the state's keys (dW1, ...) where the "
-                "parameters (W1, ...) are expected.",
-                "Return the parameters first, then the state, in the order of the docstring.",
+        return (_("the returned values are in the wrong order"),
+                _("The first value you return has the state's keys (dW1, ...) where the "
+                  "parameters (W1, ...) are expected."),
+                _("Return the parameters first, then the state, in the order of the docstring."),
                 "returns-in-wrong-order")
     if any(layer(k) == 0 for k in extra):
-        return (f"your {where} has entries for a layer 0",
-                "Layers are numbered from 1: a loop over range(L) starts at 0 and creates "
-                "keys such as dW0.", "Make the loop run over 1, 2, ..., L.", "loop-starts-at-zero")
+        return (_("your {where} has entries for a layer 0").format(where=where),
+                _("Layers are numbered from 1: a loop over range(L) starts at 0 and creates "
+                  "keys such as dW0."), _("Make the loop run over 1, 2, ..., L."),
+                "loop-starts-at-zero")
     if extra and all(layer(k) is not None and layer(k) > L for k in extra):
-        return (f"your loop goes past the last layer ({', '.join(extra)} with {L} layers)",
-                f"There are {L} layers; L is probably the number of entries of the "
-                "dictionary (two per layer), or the key uses l + 1.",
-                "L = len(parameters) // 2, and use l itself as the layer number.",
+        return (_("your loop goes past the last layer ({keys} with {L} layers)").format(
+                    keys=", ".join(extra), L=L),
+                _("There are {L} layers; L is probably the number of entries of the "
+                  "dictionary (two per layer), or the key uses l + 1.").format(L=L),
+                _("L = len(parameters) // 2, and use l itself as the layer number."),
                 "loop-one-layer-too-far")
     if missing and not extra and all(layer(k) == L for k in missing):
-        return (f"the last layer is missing from {where}",
-                f"There is no entry for layer {L}: a loop written range(1, L) stops at L - 1.",
-                "Layers are numbered 1 to L; check the end of your range().",
+        return (_("the last layer is missing from {where}").format(where=where),
+                _("There is no entry for layer {L}: a loop written range(1, L) stops at "
+                  "L - 1.").format(L=L),
+                _("Layers are numbered 1 to L; check the end of your range()."),
                 "loop-stops-early")
     return None
 
@@ -443,28 +472,31 @@ def _judge_facts(name, case, got) -> Feedback | None:
     facts = got.get("facts") or {}
     if name == "initialize_adam":
         if facts.get("v_is_s"):
-            return Feedback(case, "v and s are the same dictionary",
+            return Feedback(case, _("v and s are the same dictionary"),
                             mistake="init-adam/v-and-s-same-dict",
-                            got="initialize_adam returned one dictionary twice (v is s)",
-                            meaning="Adam's two moments must be separate: with one dictionary, "
-                                    "updating s overwrites v.",
-                            hint="Build two dictionaries, one for v and one for s.")
+                            got=_("initialize_adam returned one dictionary twice (v is s)"),
+                            meaning=_("Adam's two moments must be separate: with one "
+                                      "dictionary, updating s overwrites v."),
+                            hint=_("Build two dictionaries, one for v and one for s."))
         if facts.get("shared_arrays"):
             keys = ", ".join(facts["shared_arrays"])
-            return Feedback(case, "v and s share their arrays",
+            return Feedback(case, _("v and s share their arrays"),
                             mistake="init-adam/v-and-s-share-arrays",
-                            got=f"v and s hold the very same arrays for {keys}",
-                            meaning="An in-place update of s (s[k] *= beta2, s[k] += ...) would "
-                                    "change v as well.",
-                            hint="Create a separate zero array for each entry of v and of s.")
+                            got=_("v and s hold the very same arrays for {keys}").format(
+                                keys=keys),
+                            meaning=_("An in-place update of s (s[k] *= beta2, s[k] += ...) "
+                                      "would change v as well."),
+                            hint=_("Create a separate zero array for each entry of v and of "
+                                   "s."))
     if KINDS[name] == "init" and facts.get("aliases_parameters"):
         k, p = facts["aliases_parameters"][0]
-        return Feedback(case, "the state shares memory with the parameters",
+        return Feedback(case, _("the state shares memory with the parameters"),
                         mistake=f"{PREFIX[name]}/aliases-parameters",
-                        got=f"{k} is a view of parameters[{p!r}]",
-                        meaning="Changing the state in place would change the parameters.",
-                        hint="Make new zero arrays (np.zeros_like) instead of reusing the "
-                             "parameters' arrays.")
+                        got=_("{key} is a view of parameters[{param}]").format(
+                            key=k, param=repr(p)),
+                        meaning=_("Changing the state in place would change the parameters."),
+                        hint=_("Make new zero arrays (np.zeros_like) instead of reusing the "
+                               "parameters' arrays."))
     return None
 
 

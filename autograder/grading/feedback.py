@@ -29,6 +29,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from autograder import REPO_DIR
+from autograder.checks import i18n
+from autograder.checks.i18n import N_, _
 from autograder.grading.submission import (
     feedback_exporter_class,
     feedback_notebook,
@@ -38,7 +40,8 @@ from autograder.grading.submission import (
 )
 
 FIGURES_DIR = REPO_DIR / "notebooks" / "figures"
-UNREADABLE_TITLE = "Your notebook could not be read"
+#: The unreadable submission's heading (English here; shown in the notebook's language).
+UNREADABLE_TITLE = N_("Your notebook could not be read")
 
 
 def record_for(course_root: Path, student: str, assignment: str) -> Path:
@@ -83,18 +86,26 @@ def student_notebook(nb: dict, record: dict | None, recorded: dict | None) -> di
     unreadable = (record or {}).get("unreadable")
     if unreadable:
         out = json.loads(json.dumps(out))
-        message = (f"{UNREADABLE_TITLE}: {unreadable}. Nothing in it could be graded, so every "
-                   "function scores 0. Open the file in JupyterLab, save it again (or start "
-                   "from the released notebook) and hand it in again.")
-        for cell in out["cells"]:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    output["evalue"] = f"not graded: {unreadable}"
-                    output["traceback"] = [f"Not graded: {UNREADABLE_TITLE.lower()} "
-                                           f"({unreadable})"]
-        out["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
-                                "source": f"**{message}**"})
+        # In the language of the notebook the page is made of (the feedback's language).
+        with i18n.detected(i18n.notebook_language(out) or i18n.notebook_language(nb)):
+            _unreadable_notes(out, unreadable)
     return out
+
+
+def _unreadable_notes(out: dict, unreadable: str) -> None:
+    """Say on the page, first and in every failed test cell, that nothing could be graded."""
+    title = _(UNREADABLE_TITLE)
+    message = _("{title}: {reason}. Nothing in it could be graded, so every function scores "
+                "0. Open the file in JupyterLab, save it again (or start from the released "
+                "notebook) and hand it in again.").format(title=title, reason=unreadable)
+    for cell in out["cells"]:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["evalue"] = _("not graded: {reason}").format(reason=unreadable)
+                output["traceback"] = [_("Not graded: {title} ({reason})").format(
+                    title=title[:1].lower() + title[1:], reason=unreadable)]
+    out["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
+                            "source": f"**{message}**"})
 
 
 def _joined(nb: dict) -> dict:

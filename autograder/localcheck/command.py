@@ -53,7 +53,7 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
     minibatches,
     probe,
 )
-from autograder.checks.cases import KINDS, case_to_plain
+from autograder.checks.cases import KINDS, case_to_plain, describe
 from autograder.checks.i18n import _
 from autograder.checks.judge import explain_exception
 from autograder.localcheck.isolation import (
@@ -127,9 +127,9 @@ def load_notebook(path: Path) -> dict:
     (its nbgrader metadata dropped), so the other cells are still checked.
     """
     if not path.exists():
-        raise NotGradable(f"{path}: no such file")
+        raise NotGradable(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise NotGradable(f"{path}: is a folder without notebooks")
+        raise NotGradable(_("{path}: is a folder without notebooks").format(path=path))
     try:
         data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=True)
     except Refused as exc:
@@ -137,20 +137,23 @@ def load_notebook(path: Path) -> dict:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise NotGradable(f"{path}: not a notebook (not UTF-8 text)") from None
+        raise NotGradable(_("{path}: not a notebook (not UTF-8 text)").format(path=path)) \
+            from None
     try:
         nb = loads_bounded(text, max_bytes=MAX_NOTEBOOK_BYTES, max_depth=NOTEBOOK_MAX_DEPTH,
                            what="notebook")
     except Refused as exc:
-        raise NotGradable(f"{path}: not a notebook ({exc})") from None
+        raise NotGradable(_("{path}: not a notebook ({reason})").format(path=path, reason=exc)) \
+            from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise NotGradable(f"{path}: not a notebook (no list of cells)")
+        raise NotGradable(_("{path}: not a notebook (no list of cells)").format(path=path))
     fmt = nb.get("nbformat")
     if fmt != 4:
-        raise NotGradable(f"{path}: unsupported notebook format (nbformat {fmt!r}; "
-                          "expected 4, as written by Jupyter)")
+        raise NotGradable(_("{path}: unsupported notebook format (nbformat {format}; expected "
+                            "4, as written by Jupyter)").format(path=path, format=repr(fmt)))
     if not all(isinstance(c, dict) for c in nb["cells"]):
-        raise NotGradable(f"{path}: not a notebook (a cell is not an object)")
+        raise NotGradable(_("{path}: not a notebook (a cell is not an object)").format(
+            path=path))
     nb["cells"] = [_well_formed(c) for c in nb["cells"]]
     return nb
 
@@ -204,8 +207,10 @@ def find_master(path: Path, nb: dict) -> Master:
         try:
             by_name = master(path.stem)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise NotGradable(f"{path}: the instructor master {path.stem} cannot be read "
-                              f"({type(exc).__name__}: {exc})") from None
+            raise NotGradable(_("{path}: the instructor master {assignment} cannot be read "
+                                "({error})").format(path=path, assignment=path.stem,
+                                                    error=f"{type(exc).__name__}: {exc}")) \
+                from None
         # The file's name wins, unless it holds none of that assignment's graded cells but
         # another assignment's (a notebook saved under the wrong name).
         if set(by_name.functions) & ids or not by_name.functions:
@@ -213,8 +218,8 @@ def find_master(path: Path, nb: dict) -> Master:
         return best_by(ids) or by_name
     best = best_by(ids) or best_by(defined)
     if best is None:
-        raise NotGradable(f"{path}: not a notebook of this course (its name matches no "
-                          "assignment and it has none of the graded cells)")
+        raise NotGradable(_("{path}: not a notebook of this course (its name matches no "
+                            "assignment and it has none of the graded cells)").format(path=path))
     return best
 
 
@@ -268,11 +273,11 @@ def judge_child(name: str, child: ChildResult, limits: Limits,
         mistake = getattr(fb_out[0], "mistake", None) if fb_out and not passed else None
         return passed, status, text, mistake if isinstance(mistake, str) else None
     except Exception:  # noqa: BLE001 - malformed data from the child must not crash the judge
-        return False, "failed", (
-            f"{name}: the results sent back while running your code could not be read.\n"
+        return False, "failed", _(
+            "{name}: the results sent back while running your code could not be read.\n"
             "  What this usually means: the solution cell writes to the checker's data channel "
             "or replaces parts of the checker.\n"
-            "  Hint: keep only the function in its cell."), None
+            "  Hint: keep only the function in its cell.").format(name=name), None
 
 
 def _judge_child(name: str, child: ChildResult, limits: Limits,
@@ -294,10 +299,11 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
         elif isinstance(msg.get("cell_warning"), dict):
             exc = msg["cell_warning"]
             lines = exc.get("learner_lines") or []
-            at = f" at line {lines[-1]['lineno']}" if lines else ""
-            warning = (f"\n  Note: after defining {name}, the rest of your cell raised "
-                       f"{exc.get('type')}{at} ({exc.get('message')}); only the function was "
-                       "graded. Keep graded cells to the function itself.")
+            at = _(" at line {lineno}").format(lineno=lines[-1]["lineno"]) if lines else ""
+            warning = "\n" + _("  Note: after defining {name}, the rest of your cell raised "
+                                "{error}{at} ({message}); only the function was graded. Keep "
+                                "graded cells to the function itself.").format(
+                name=name, error=exc.get("type"), at=at, message=exc.get("message"))
         elif "stage" in msg:
             stage = msg
         elif "record" in msg and isinstance(msg.get("record"), dict):
@@ -307,7 +313,8 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
     if stage is not None:
         return False, "failed", _stage_feedback(name, stage)
     if child.value not in (None, "done") and child.ok:
-        return False, "error", f"{name}: the check could not run ({child.value})."
+        return False, "error", _("{name}: the check could not run ({reason}).").format(
+            name=name, reason=child.value)
     # Judge every case that came back, in order; stop at the first missing one.
     complete = [c for c in cases if c.id in records]
     prefix = []
@@ -335,67 +342,78 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
     where = ""
     if running is not None:
         index = [c.id for c in cases].index(running.id) + 1
-        where = f" during check {index} of {len(cases)} ({running.label})"
+        where = _(" during check {index} of {n} ({label})").format(
+            index=index, n=len(cases), label=describe(running))
+    seconds = f"{limits.wall_seconds:g}"
     if child.status == "timeout":
         if not cell_ran:
-            return False, "failed", (
-                f"{name}: running your cell did not finish within {limits.wall_seconds:g} s.\n"
+            return False, "failed", _(
+                "{name}: running your cell did not finish within {seconds} s.\n"
                 "  What this usually means: code outside the function runs forever (a loop "
                 "or a long experiment in the solution cell).\n"
-                "  Hint: keep only the function definition in its cell.")
-        return False, "failed", (
-            f"{name}: your function did not finish within {limits.wall_seconds:g} s{where}.\n"
+                "  Hint: keep only the function definition in its cell.").format(
+                    name=name, seconds=seconds)
+        return False, "failed", _(
+            "{name}: your function did not finish within {seconds} s{where}.\n"
             "  What this usually means: an infinite loop, for example a while loop whose "
             "condition never changes, or a loop counter that is never increased.\n"
             "  Hint: check how each of your loops ends; a for loop over range(1, L + 1) always "
-            "does.")
+            "does.").format(name=name, seconds=seconds, where=where)
     if child.status == "memory":
-        return False, "failed", (
-            f"{name}: your code ran out of memory{where} (limit "
-            f"{limits.memory_bytes / (1 << 20):g} MiB).\n"
+        return False, "failed", _(
+            "{name}: your code ran out of memory{where} (limit {mib} MiB).\n"
             "  What this usually means: an array far larger than the parameters was created, "
             "or a list grows without end.\n"
-            "  Hint: the state arrays have exactly the shapes of the parameters.")
+            "  Hint: the state arrays have exactly the shapes of the parameters.").format(
+                name=name, where=where, mib=f"{limits.memory_bytes / (1 << 20):g}")
     if child.status == "crashed":
-        return False, "failed", (
-            f"{name}: the process running your code died{where}: {child.reason}.\n"
+        return False, "failed", _(
+            "{name}: the process running your code died{where}: {reason}.\n"
             "  What this usually means: the code called something that crashes Python itself "
             "(ctypes, a broken extension), or killed its own process.\n"
-            "  Hint: a graded function only needs numpy and its arguments.")
+            "  Hint: a graded function only needs numpy and its arguments.").format(
+                name=name, where=where, reason=child.reason)
     if child.status == "exited":
-        return False, "failed", (
-            f"{name}: your code ended its own process{where} (exit code {child.returncode}) "
-            "before the checks finished.\n"
+        return False, "failed", _(
+            "{name}: your code ended its own process{where} (exit code {code}) before the "
+            "checks finished.\n"
             "  What this usually means: os._exit() or a similar call in the solution cell.\n"
-            "  Hint: remove any call that exits Python from the graded cell.")
-    return False, "error", f"{name}: the check could not run: {child.reason or child.status}."
+            "  Hint: remove any call that exits Python from the graded cell.").format(
+                name=name, where=where, code=child.returncode)
+    return False, "error", _("{name}: the check could not run: {reason}.").format(
+        name=name, reason=child.reason or child.status)
 
 
 def _stage_feedback(name: str, stage: dict) -> str:
     kind = stage.get("stage")
     exc = stage.get("exception") or {}
     if kind == "compile":
-        line = f" at line {exc.get('lineno')}: `{exc.get('line', '')}`" if exc.get("lineno") \
-            else ""
-        return (f"{name}: your cell has a {exc.get('type', 'SyntaxError')}{line}.\n"
-                f"  Python says: {exc.get('message', '')}\n"
-                "  What this usually means: a missing parenthesis, colon or quote, or an "
-                "indentation that does not line up.\n"
-                "  Hint: run the cell; Jupyter points at the line. Fix it, then check again.")
+        line = _(" at line {lineno}: `{line}`").format(
+            lineno=exc.get("lineno"), line=exc.get("line", "")) if exc.get("lineno") else ""
+        return _("{name}: your cell has a {error}{at}.\n"
+                 "  Python says: {message}\n"
+                 "  What this usually means: a missing parenthesis, colon or quote, or an "
+                 "indentation that does not line up.\n"
+                 "  Hint: run the cell; Jupyter points at the line. Fix it, then check "
+                 "again.").format(name=name, error=exc.get("type", "SyntaxError"), at=line,
+                                  message=exc.get("message", ""))
     if kind == "cell":
         case = cases_for(name)[0]
         fb = explain_exception(name, case, exc)
         lines = exc.get("learner_lines") or []
-        at = f" at line {lines[-1]['lineno']}: `{lines[-1]['line']}`" if lines else ""
-        return (f"{name}: running your cell raised {exc.get('type')}{at} ({exc.get('message')}), "
-                "before the function could be checked.\n"
-                f"  What this usually means: {fb.meaning or 'code outside the function fails.'}\n"
-                "  Hint: a solution cell should only define its function.")
+        at = _(" at line {lineno}: `{line}`").format(
+            lineno=lines[-1]["lineno"], line=lines[-1]["line"]) if lines else ""
+        return _("{name}: running your cell raised {error}{at} ({message}), before the "
+                 "function could be checked.\n"
+                 "  What this usually means: {meaning}\n"
+                 "  Hint: a solution cell should only define its function.").format(
+                     name=name, error=exc.get("type"), at=at, message=exc.get("message"),
+                     meaning=_(fb.meaning) or _("code outside the function fails."))
     defined = stage.get("defined") or []
-    also = f" (it defines: {', '.join(defined)})" if defined else ""
-    return (f"{name}: your cell does not define a function named {name}{also}.\n"
-            "  What this usually means: the def line was renamed or deleted.\n"
-            f"  Hint: keep the def line as given: def {name}(...):")
+    also = _(" (it defines: {names})").format(names=", ".join(defined)) if defined else ""
+    return _("{name}: your cell does not define a function named {name}{also}.\n"
+             "  What this usually means: the def line was renamed or deleted.\n"
+             "  Hint: keep the def line as given: def {name}(...):").format(name=name, also=also)
 
 
 def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
@@ -423,14 +441,15 @@ def _grade_notebooks(paths, limits, jobs, display_paths):
 def _grade_planned(paths, limits, jobs, display_paths, zygote):
     plans, work = [], []
     for path, shown in zip(paths, display_paths, strict=True):
+        i18n.detect(None)   # a file that cannot be read is told in the chosen language
         try:
             nb = load_notebook(path)
+            i18n.detect(i18n.notebook_language(nb))
             m = find_master(path, nb)
         except NotGradable as exc:
             plans.append((shown, exc, None))
             continue
         result = NotebookResult(shown, m.assignment, language=i18n.notebook_language(nb))
-        i18n.detect(result.language)
         order = []
         for position, name in enumerate(m.functions):
             fr = FunctionResult(name, m.points.get(name, 0.0))
@@ -473,8 +492,9 @@ def _grade_planned(paths, limits, jobs, display_paths, zygote):
         for _pos, fr, job in sorted(order, key=lambda item: item[0]):
             if job is not None and fr.name in broken:
                 fr.status = "error"
-                fr.feedback = (f"{fr.name}: the reference solution in the instructor master "
-                               f"could not run ({broken[fr.name]}); this is not your fault.")
+                fr.feedback = _("{name}: the reference solution in the instructor master "
+                                "could not run ({error}); this is not your fault.").format(
+                                    name=fr.name, error=broken[fr.name])
             elif job is not None:
                 passed, status, text, mistake = judge_child(fr.name, children[job], limits,
                                                             expected[fr.name])
@@ -541,7 +561,8 @@ def collect_paths(args_paths: list[str]) -> tuple[list[Path], list[str], list[st
         if p.is_dir():
             found = sorted(q for q in p.glob("*.ipynb") if not q.name.startswith("."))
             if not found:
-                errors.append(f"{raw}: no notebooks (*.ipynb) in this folder")
+                errors.append(_("{path}: no notebooks (*.ipynb) in this folder").format(
+                    path=raw))
             for q in found:
                 paths.append(q)
                 shown.append(str(q))
@@ -595,7 +616,8 @@ def _main(args) -> int:
             memory_bytes=None if args.memory_mb is None else int(args.memory_mb * (1 << 20)))
         jobs = args.jobs or default_jobs()
     except ValueError as exc:
-        print(f"autograder check: bad limit setting ({exc})", file=sys.stderr)
+        print(_("autograder check: bad limit setting ({error})").format(error=exc),
+              file=sys.stderr)
         return 2
     if _is_the_command():
         become_subreaper()  # every descendant of a child ends with the check (isolation.py)
@@ -611,7 +633,7 @@ def _main(args) -> int:
     except KeyboardInterrupt:
         kill_all()
         sweep_orphans()
-        print("autograder check: interrupted", file=sys.stderr)
+        print(_("autograder check: interrupted"), file=sys.stderr)
         return 130
     sweep_orphans()
     results = []
