@@ -30,6 +30,10 @@ medians, command wall / process tree CPU, in seconds:
     08        wrong     0.743 / 0.99  0.421 / 0.59
     08        correct   0.591 / 0.85  0.392 / 0.57
 
+Again after merging main (against main at d1a78e3, four rounds of five, load average 7.4 to
+9.0, so heavily loaded): wrong 05 1.932 / 0.81 -> 0.979 / 0.45, correct 05 1.260 / 0.57 ->
+1.083 / 0.51, wrong 08 2.122 / 0.96 -> 0.992 / 0.51, correct 08 1.831 / 0.85 -> 1.045 / 0.48.
+
 The same comparison over every notebook (three rounds of three, load 3.0 to 3.8): faster in
 wall time everywhere but two rows within the noise (02 wrong 0.526 -> 0.532 s, 05 correct
 0.562 -> 0.589 s in that run); the one-function notebooks (01, 02) use up to 0.025 s more CPU
