@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"unknown command {command!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    if command == "check":
+        # The zygote of the check's children (autograder.localcheck.command.ENTRY) imports
+        # numpy and the probe while the check imports its judge (isolation.py, warm children).
+        from autograder.localcheck.isolation import prestart_zygote
+        prestart_zygote("autograder.localcheck.child:main")
     module = importlib.import_module(COMMANDS[command][0])
     return module.main(rest) or 0
 

@@ -2,16 +2,42 @@
 
 For every notebook of ``notebooks/`` that has graded functions, two copies are made in a
 temporary folder: one filled with correct answers (the masters' own solution cells) and one
-filled with wrong answers (learner-style mistakes from ``tests/fixtures/checks/wrong_answers.py``,
-so the diagnosis runs too). Each is checked ``--repeat`` times as a learner would run it (a new
-``python -m autograder check NOTEBOOK --json`` process, interpreter start-up included), and the
-median, minimum and maximum wall times are printed. The judging itself (references and mistake
-family from the masters, the learner's code in its child processes, the diagnosis) is also timed
-inside one warm process (``grade_notebooks``, what the grader calls), without the interpreter's
-start-up and imports: goal under 0.5 s per notebook (issue 10).
+filled with wrong answers, so the diagnosis runs too: for each function the first named mistake
+of ``tests/fixtures/checks/wrong_answers.py``, else (notebook 08's functions) the first variant
+of the learners' catalogue (``tests/fixtures/learners/``) labelled with a mistake id. Each copy
+is checked ``--repeat`` times as a learner would run it (a new ``python -m autograder check
+NOTEBOOK --json`` process, interpreter start-up included): the median, minimum and maximum wall
+times are printed, and the median CPU time of the whole process tree (the command, the
+children's zygote and every child: user + system). The judging itself (references of the
+visible and hidden cases computed from the masters, the family's precomputed data read from
+``autograder/checks/expected/``, the learner's code in its child processes, the diagnosis) is
+also timed inside one warm process (``grade_notebooks``, what the grader calls), without the
+interpreter's start-up and imports. Goal (issue 10): a wrong answer's check under 0.5 s per
+notebook, a correct one no slower.
 
     python benchmarks/check_latency.py            # a table
     python benchmarks/check_latency.py --json     # a JSON list, one object per notebook and variant
+    python benchmarks/check_latency.py --only 05_adam 08_beyond_adam --repeat 9
+
+Measured 2026-12-03 on 2 cores shared with other sessions (load average 1.7 to 2.3, so under
+load), ``--only 05_adam 08_beyond_adam --repeat 5``, five rounds interleaved with the engine
+before the zygote and the record-by-record data (commit ed06122); median of the rounds'
+medians, command wall / process tree CPU, in seconds:
+
+    notebook  answers   before        after
+    05        wrong     0.671 / 0.91  0.413 / 0.57
+    05        correct   0.452 / 0.70  0.373 / 0.52
+    08        wrong     0.743 / 0.99  0.421 / 0.59
+    08        correct   0.591 / 0.85  0.392 / 0.57
+
+Again after merging main (against main at d1a78e3, four rounds of five, load average 7.4 to
+9.0, so heavily loaded): wrong 05 1.932 / 0.81 -> 0.979 / 0.45, correct 05 1.260 / 0.57 ->
+1.083 / 0.51, wrong 08 2.122 / 0.96 -> 0.992 / 0.51, correct 08 1.831 / 0.85 -> 1.045 / 0.48.
+
+The same comparison over every notebook (three rounds of three, load 3.0 to 3.8): faster in
+wall time everywhere but two rows within the noise (02 wrong 0.526 -> 0.532 s, 05 correct
+0.562 -> 0.589 s in that run); the one-function notebooks (01, 02) use up to 0.025 s more CPU
+(the zygote and its fork cost a little more than the one child they replace), the others less.
 """
 
 from __future__ import annotations
@@ -20,6 +46,7 @@ import argparse
 import copy
 import importlib.util
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,16 +60,26 @@ sys.path.insert(0, str(REPO))
 from autograder.publish.masters import assignments, master, nbgrader_meta  # noqa: E402
 
 
-def wrong_sources() -> dict[str, str]:
-    """One learner-style wrong answer per graded function (the first named one listed)."""
-    path = REPO / "tests" / "fixtures" / "checks" / "wrong_answers.py"
-    spec = importlib.util.spec_from_file_location("wrong_answers", path)
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module   # its dataclasses look their module up there
     spec.loader.exec_module(module)
+    return module
+
+
+def wrong_sources() -> dict[str, str]:
+    """One learner-style wrong answer per graded function: the first named one of the checks'
+    fixtures, else the catalogue's first variant labelled with an id."""
+    module = _load(REPO / "tests" / "fixtures" / "checks" / "wrong_answers.py", "wrong_answers")
     out: dict[str, str] = {}
     for name, mistake, _text, source in module.WRONG:
         if mistake is not None:
             out.setdefault(name, source)
+    catalogue = _load(REPO / "benchmarks" / "diagnosis.py", "diagnosis_benchmark")
+    for v in catalogue.load_catalogue():
+        if v.label not in ("correct", "caught"):
+            out.setdefault(v.function, v.source)
     return out
 
 
@@ -57,15 +94,24 @@ def filled(notebook: dict, assignment: str, overrides: dict[str, str]) -> dict:
     return nb
 
 
-def time_check(path: Path, repeat: int) -> tuple[list[float], dict]:
-    times, data = [], {}
+def _tree_cpu() -> float:
+    """CPU seconds (user + system) of every waited-for descendant so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_check(path: Path, repeat: int) -> tuple[list[float], list[float], dict]:
+    """Wall and CPU times of ``repeat`` checks of ``path`` (new processes), and the last JSON."""
+    times, cpu, data = [], [], {}
     for _ in range(repeat):
+        before = _tree_cpu()
         start = time.perf_counter()
         result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path),
                                  "--json"], capture_output=True, text=True, cwd=REPO)
         times.append(time.perf_counter() - start)
+        cpu.append(_tree_cpu() - before)
         data = json.loads(result.stdout) if result.stdout.strip() else {}
-    return times, data
+    return times, cpu, data
 
 
 def time_in_process(path: Path, repeat: int) -> list[float]:
@@ -90,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print a JSON list")
     parser.add_argument("--repeat", type=int, default=5, help="runs per notebook (default 5)")
     parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
+    parser.add_argument("--only", nargs="+", metavar="ASSIGNMENT", default=None,
+                        help="only these assignments (e.g. 05_adam 08_beyond_adam)")
     args = parser.parse_args(argv)
     wrong = wrong_sources()
     rows = []
@@ -97,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         for assignment in assignments():
             student = args.notebooks / f"{assignment}.ipynb"
             m = master(assignment)
-            if not student.is_file() or not m.functions:
+            if not student.is_file() or not m.functions or \
+                    (args.only and assignment not in args.only):
                 continue
             nb = json.loads(student.read_text(encoding="utf-8"))
             for variant, overrides in (("correct", {}), ("wrong", wrong)):
@@ -105,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 folder.mkdir(exist_ok=True)
                 path = folder / f"{assignment}.ipynb"
                 path.write_text(json.dumps(filled(nb, assignment, overrides)), encoding="utf-8")
-                times, data = time_check(path, args.repeat)
+                times, cpu, data = time_check(path, args.repeat)
                 judged = time_in_process(path, args.repeat)
                 rows.append({"judging_median_seconds": round(statistics.median(judged), 3),
                              "notebook": f"{assignment}.ipynb", "variant": variant,
@@ -113,17 +162,18 @@ def main(argv: list[str] | None = None) -> int:
                              "median_seconds": round(statistics.median(times), 3),
                              "min_seconds": round(min(times), 3),
                              "max_seconds": round(max(times), 3), "runs": len(times),
+                             "cpu_median_seconds": round(statistics.median(cpu), 3),
                              "score": data.get("score"), "max_score": data.get("max_score")})
     if args.json:
         print(json.dumps(rows))
         return 0
     print(f"{'notebook':28s} {'answers':8s} {'median s':>9s} {'min s':>7s} {'max s':>7s} "
-          f"{'score':>8s} {'judging s':>10s}")
+          f"{'cpu s':>7s} {'score':>8s} {'judging s':>10s}")
     for r in rows:
         score = f"{r['score']:g}/{r['max_score']:g}" if r["score"] is not None else "?"
         print(f"{r['notebook']:28s} {r['variant']:8s} {r['median_seconds']:9.3f} "
-              f"{r['min_seconds']:7.3f} {r['max_seconds']:7.3f} {score:>8s} "
-              f"{r['judging_median_seconds']:10.3f}")
+              f"{r['min_seconds']:7.3f} {r['max_seconds']:7.3f} {r['cpu_median_seconds']:7.3f} "
+              f"{score:>8s} {r['judging_median_seconds']:10.3f}")
     for variant in ("correct", "wrong"):
         medians = [r["median_seconds"] for r in rows if r["variant"] == variant]
         if medians:

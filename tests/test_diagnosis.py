@@ -25,6 +25,7 @@ from autograder.checks import (
     FUNCTIONS,
     CheckFailed,
     check,
+    data,
     diagnosis,
     judge_records,
     probe,
@@ -153,12 +154,47 @@ def test_precomputed_data_hold_no_hidden_case_and_stay_small():
     for name in FUNCTIONS:
         path = EXPECTED_DIR / f"{name}.json"
         total += path.stat().st_size
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        header = json.loads(path.read_text(encoding="utf-8"))[0]   # one JSON array
         hidden = {c.id for c in all_cases(name, hidden=True)}
-        assert not hidden & set(doc["reference"]) and not hidden & set(doc["cases"])
+        assert not hidden & set(header["cases"])
+        assert not hidden & {case for _key, case in header["records"]}
         assert "learner_lines" not in path.read_text(encoding="utf-8")   # no mutant source
-    # 2.97 MB with notebook 08 (adamw 0.81 MB, nesterov 0.19 MB, measured 2026-12-03)
+    # 2.99 MB with notebook 08 (adamw 0.81 MB, nesterov 0.19 MB; format 2, one line per
+    # record, measured 2026-12-03; 2.97 MB in format 1)
     assert total < 3_200_000, total
+
+
+@pytest.mark.parametrize("name", ["update_parameters_with_adam", "random_mini_batches",
+                                  "update_lr", "initialize_adam"])
+def test_data_files_read_back_every_record_written(name):
+    """What the checks read record by record (``data.Expected``) is what the release wrote:
+    the reference's and every member's record on every visible case, shared arrays expanded."""
+    document = expected_document(name)
+    back = data.Expected(name, dumps(_shared(document)))
+
+    def text(record):   # NaN != NaN: compared as canonical JSON
+        return json.dumps(record, sort_keys=True)
+    assert back.cases == document["cases"] and back.members == document["members"]
+    for case in document["cases"]:
+        assert text(back.record(None, case)) == text(document["reference"][case])
+        for key, records in document["member_records"].items():
+            assert text(back.record(key, case)) == text(records[case]), (key, case)
+    assert back.record("no-such-member", document["cases"][0]) is None
+
+
+def test_data_records_are_parsed_only_when_asked_for():
+    """A damaged record line spoils only that record (the check of a passing function never
+    reads one), and it is reported as unreadable data, not as a crash."""
+    name = "update_lr"
+    lines = dumps(_shared(expected_document(name))).split("\n")
+    broken = data.Expected(name, "\n".join(lines[:3] + ["{not json},"] + lines[4:]))
+    header = json.loads(lines[0][1:-1])
+    key, case = header["records"][2]          # line 3 (0-based) is the third record
+    assert broken.record(*header["records"][0]) is not None
+    with pytest.raises(data.ExpectedDataMissing):
+        broken.record(key, case)
+    with pytest.raises(data.ExpectedDataMissing):
+        data.Expected(name, '{"format": 1}')
 
 
 # ----------------------------------------------------------------------------- learner code
@@ -352,3 +388,56 @@ def test_no_module_of_the_checks_imports_the_trusted_side():
                        "from autograder.grading", "from autograder.localcheck",
                        "autograder/source"):
             assert banned not in text, f"{path.name} mentions {banned}"
+
+
+def test_float_comparison_is_numpys_isclose():
+    """The diagnosis compares a record's floats in Python (numpy per call was most of its
+    time); on floats, nested lists, shapes that differ and values that are not floats it must
+    decide exactly as ``np.isclose(learner, member, RTOL, ATOL, equal_nan=True).all()``."""
+    import math
+    import random
+
+    def numpy_rule(a, b):
+        try:
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        with np.errstate(all="ignore"):
+            return a.shape == b.shape and bool(np.isclose(b, a, rtol=diagnosis.RTOL,
+                                                          atol=diagnosis.ATOL,
+                                                          equal_nan=True).all())
+    special = [0.0, -0.0, 1.0, -1.0, 1e-9, 2e-9, 1e-10, 1e300, -1e300, 1.7e308, math.inf,
+               -math.inf, math.nan, 5e-324, 1.0000001, 1.000001, 1.0000011, 0.999999]
+    rng = random.Random(0)
+
+    def value():
+        return rng.choice(special) if rng.random() < 0.5 else \
+            rng.uniform(-10, 10) * 10 ** rng.randint(-12, 12)
+
+    def near(x):
+        r = rng.random()
+        if r < 0.3:
+            return x
+        if r < 0.7:
+            return x * (1 + rng.choice([1e-7, 1e-6, 9.9e-7, 1.01e-6, -1e-6, 2e-6])) + \
+                rng.choice([0.0, 1e-9, -1e-9, 5e-10, 2e-9])
+        return value()
+
+    def nest(flat, shape):
+        if not shape:
+            return flat[0]
+        k = math.prod(shape[1:])
+        return [nest(flat[i * k:(i + 1) * k], shape[1:]) for i in range(shape[0])]
+    decided = set()
+    for _ in range(20000):
+        shape = rng.choice([(), (1,), (3,), (2, 2), (3, 1), (0,), (2, 0)])
+        xs = [value() for _ in range(math.prod(shape))]
+        a, b = nest(xs, shape), nest([near(x) for x in xs], shape)
+        if rng.random() < 0.05:
+            b = [b] if len(shape) != 2 else nest(xs, shape[::-1])
+        if rng.random() < 0.03:
+            b = rng.choice([None, [1, [2]], 1, True, [1.0, 2], "x"])
+        verdict = diagnosis._close(a, b)
+        assert verdict == numpy_rule(a, b), (a, b)
+        decided.add(verdict)
+    assert decided == {True, False}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +176,106 @@ print("swept", isolation.sweep_orphans())
     size = marker.stat().st_size
     time.sleep(0.5)
     assert marker.stat().st_size == size, "the daemon outlived its check"
+
+
+# ----------------------------------------------------------------------------- warm children
+HOSTILE_SOURCES = {
+    "value": ("emit({'a': 1})\nx = {'answer': 42}", "x"),
+    "timeout": ("emit('before')\nwhile True:\n    pass", None),
+    "memory": ("x = bytearray(2 * 1024 ** 3)", None),
+    "os_exit": ("emit(1)\nimport os\nos._exit(0)", None),
+    "segfault": ("import ctypes\nctypes.string_at(0)", None),
+    "exception": ("raise ValueError('bad')", None),
+    "flood": ("import sys\nfor _ in range(300):\n    sys.stdout.write('x' * 10000)\ny = 1", "y"),
+    "stdin": ("try:\n    input()\nexcept EOFError:\n    x = 'eof'", "x"),
+    "argv_fd": ("import os, sys\nos.write(int(sys.argv[1]), b'[7]\\n')\nx = len(sys.argv)", "x"),
+    "patched_json": ("import json, os\njson.dumps = lambda *a, **k: 'garbage'\n"
+                     "os.write = lambda fd, data: len(data)\nemit({'still': 'fine'})\nx = 5", "x"),
+    "cwd_empty": ("import os\nx = [os.listdir('.'), os.getcwd().startswith('/')]", "x"),
+}
+
+
+def _summary(r):
+    return (r.status, r.value, r.messages, r.returncode, r.truncated, r.reason.split(" (")[0])
+
+
+def test_warm_children_behave_as_fresh_ones():
+    """Every hostile behaviour gives the same result from a child forked by the zygote as from
+    a new Python, and the warm ones really were forked (their parent is the zygote)."""
+    from autograder.localcheck.isolation import start_zygote
+    limits = Limits(wall_seconds=1.5, memory_bytes=512 << 20, output_bytes=50_000)
+    jobs = [(ENTRY, {"source": s, "result": r}) for s, r in HOSTILE_SOURCES.values()]
+    fresh = run_many(jobs, limits, workers=3)
+    zygote = start_zygote(ENTRY)
+    assert zygote is not None
+    try:
+        warm = run_many(jobs, limits, workers=3, zygote=zygote)
+        parent = run_many([(ENTRY, {"source": "import os\nx = os.getppid()", "result": "x"})],
+                          limits, zygote=zygote)[0]
+        assert zygote.alive
+        assert parent.value == zygote.proc.pid
+    finally:
+        zygote.close()
+    for name, f, w in zip(HOSTILE_SOURCES, fresh, warm, strict=True):
+        assert _summary(w) == _summary(f), name
+    assert [r.status for r in warm][:6] == ["ok", "timeout", "memory", "exited", "crashed",
+                                            "error"]
+
+
+def test_a_warm_child_cannot_reach_the_next_one(tmp_path):
+    """What one child does to its process (numpy, builtins, the checks, sys.modules) is not in
+    the next child forked by the same zygote; a child that kills the zygote dies with it, and
+    the next child then starts as a new Python with the right result."""
+    from autograder.localcheck.isolation import start_zygote
+    spoil = ("import builtins, sys, numpy as np\nimport autograder.checks.probe as probe\n"
+             "np.allclose = lambda *a, **k: True\nbuiltins.len = lambda x: 0\n"
+             "probe.SPOILED = True\nsys.modules['json'] = None\nx = 'spoiled'")
+    look = ("import builtins, json, numpy as np\nimport autograder.checks.probe as probe\n"
+            "x = [np.allclose(1, 2), len([1, 2]), hasattr(probe, 'SPOILED'), json.dumps(1)]")
+    kill = "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(5)"
+    zygote = start_zygote("autograder.localcheck.child:main")
+    assert zygote is not None
+    entry = "autograder.localcheck.isolation:exec_entry"
+    try:
+        # exec_entry is not the zygote's entry: those children are new Pythons.
+        assert run_many([(entry, {"source": "x = 1", "result": "x"})], FAST,
+                        zygote=zygote)[0].value == 1
+    finally:
+        zygote.close()
+    zygote = start_zygote(entry)
+    try:
+        spoiled, looked, killed, after = run_many(
+            [(entry, {"source": s, "result": "x"}) for s in (spoil, look, kill, look)],
+            Limits(wall_seconds=10), workers=1, zygote=zygote)
+        assert spoiled.value == "spoiled"
+        assert looked.ok and looked.value == [False, 2, False, "1"]
+        assert killed.status == "crashed" and "SIGKILL" in killed.reason
+        assert not zygote.alive
+        assert after.ok and after.value == [False, 2, False, "1"]
+    finally:
+        zygote.close()
+
+
+def test_no_warm_children_behind_a_child_python_wrapper(monkeypatch):
+    from autograder.localcheck import isolation
+    monkeypatch.setenv(isolation.CHILD_PYTHON_ENV, "/usr/bin/python3")
+    assert isolation.start_zygote(ENTRY) is None
+
+
+def test_a_prestarted_zygote_is_the_one_the_check_takes():
+    """``python -m autograder check`` starts its children's zygote before importing the judge;
+    the command's entry point is the one prestarted, and the zygote is taken once."""
+    from autograder import __main__ as entry_module
+    from autograder.localcheck import command, isolation
+    assert f'prestart_zygote("{command.ENTRY}")' in Path(entry_module.__file__).read_text()
+    isolation.prestart_zygote(command.ENTRY)
+    early = isolation._prestarted
+    assert early is not None
+    taken = isolation.start_zygote(command.ENTRY)
+    try:
+        assert taken is early and isolation._prestarted is None
+        second = isolation.start_zygote(command.ENTRY)
+        assert second is not early
+        second.close()
+    finally:
+        taken.close()

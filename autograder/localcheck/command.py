@@ -63,6 +63,7 @@ from autograder.localcheck.isolation import (
     default_jobs,
     kill_all,
     run_many,
+    start_zygote,
     sweep_orphans,
 )
 from autograder.localcheck.safefiles import NOTEBOOK_MAX_DEPTH, Refused, loads_bounded, read_regular
@@ -427,6 +428,17 @@ def grade_notebooks(paths: list[Path], limits: Limits, jobs: int,
 
 
 def _grade_notebooks(paths, limits, jobs, display_paths):
+    # The children's zygote imports numpy and the probe while the notebooks are read and the
+    # references computed; no child is forked before they are (isolation.py, warm children).
+    zygote = start_zygote(ENTRY)
+    try:
+        return _grade_planned(paths, limits, jobs, display_paths, zygote)
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+
+def _grade_planned(paths, limits, jobs, display_paths, zygote):
     plans, work = [], []
     for path, shown in zip(paths, display_paths, strict=True):
         i18n.detect(None)   # a file that cannot be read is told in the chosen language
@@ -470,7 +482,7 @@ def _grade_notebooks(paths, limits, jobs, display_paths):
                 expected[name] = judging_data(name, cases_for(name))
             except Exception as exc:  # noqa: BLE001 - an instructor problem, reported as such
                 broken[name] = f"{type(exc).__name__}: {exc}"
-    children = run_many(work, limits, workers=jobs) if work else []
+    children = run_many(work, limits, workers=jobs, zygote=zygote) if work else []
     out = []
     for shown, result, order in plans:
         if order is None:

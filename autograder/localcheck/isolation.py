@@ -21,6 +21,10 @@ API
 
     results = run_many([(entry, task), ...], limits, workers=2)   # in parallel, same order
 
+    zygote = start_zygote("autograder.localcheck.child:main")   # imports numpy once, now
+    results = run_many(jobs, limits, workers=2, zygote=zygote)    # children forked from it
+    zygote.close()                                                 # (None: new Pythons)
+
 An entry point is ``"package.module:function"``; it is called as ``function(task, emit)`` where
 ``emit(obj)`` sends one JSON value to the parent at once (so the parent knows how far a child
 got even if it is later killed), and its return value is sent last.
@@ -67,6 +71,7 @@ import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -352,38 +357,363 @@ def sweep_orphans() -> int:
     return killed
 
 
+# ----------------------------------------------------------------------------- warm children
+# Starting a child costs a new Python and its imports (numpy, the checks: most of a check's
+# time). A *zygote* pays that once: a process started exactly like a child (``python -I``, the
+# children's environment, no core dumps, its own session), that imports the entry point's
+# module and then only forks. Each fork becomes one child: a new session (its own process
+# group), its own stdin / stdout / stderr / data pipes (handed over the zygote's socket by the
+# parent), an empty temporary working directory, the memory and CPU limits, and then the very
+# same bootstrap a new Python runs (so a forked child behaves as a new one, byte for byte on
+# the data channel). No learner code ever runs in the zygote: every child starts from the
+# state the zygote had before any learner code ran, so what one function's code does to its
+# process (patched numpy, rebound builtins, rewritten checks, edited course files) cannot reach
+# another function's child. The zygote is not dumpable (children cannot open its /proc entries
+# or trace it); its children are, as new Pythons are, and die with it (PR_SET_PDEATHSIG).
+# The zygote reaps its children and sends each exit status to the parent, which sees a child
+# as a Popen-like object (:class:`_Forked`). When the zygote cannot start, cannot fork or has
+# died, the child is a new Python, as before; ``AUTOGRADER_CHILD_PYTHON`` (make grade's
+# sandbox) turns warm children off.
+
+_ZYGOTE = r"""
+import os, sys
+_sock_fd, _entry, _repo, _bootstrap = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+try:
+    import resource
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+except (ImportError, ValueError, OSError):
+    pass
+import ctypes, json, selectors, signal, socket
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _libc.prctl(4, 0, 0, 0, 0)                      # PR_SET_DUMPABLE 0
+except (OSError, AttributeError):
+    _libc = None
+_sock = socket.socket(fileno=_sock_fd)
+sys.path.insert(0, _repo)
+try:
+    import importlib
+    _module, _, _name = _entry.partition(":")
+    getattr(importlib.import_module(_module), _name)
+    _code = compile(_bootstrap, "<string>", "exec")
+except BaseException as _exc:
+    _sock.send(json.dumps({"ready": False, "error": "%s: %s" % (type(_exc).__name__, _exc)})
+               .encode())
+    os._exit(1)
+sys.path.remove(_repo)
+_wake_r, _wake_w = os.pipe()
+os.set_blocking(_wake_r, False)
+os.set_blocking(_wake_w, False)
+signal.set_wakeup_fd(_wake_w)
+signal.signal(signal.SIGCHLD, lambda *_: None)
+_kids = {}
+def _child(req, fds):
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        if _libc is not None:
+            _libc.prctl(1, 9, 0, 0, 0)              # PR_SET_PDEATHSIG SIGKILL
+            _libc.prctl(4, 1, 0, 0, 0)              # dumpable again, as a new Python is
+        if os.getppid() != _zygote_pid:
+            os._exit(5)
+        stdin, out, err, data = fds
+        for fd, std in ((stdin, 0), (out, 1), (err, 2)):
+            os.dup2(fd, std)
+        os.closerange(3, data)
+        os.closerange(data + 1, 1 << 16)
+        os.chdir(req["cwd"])
+        sys.argv = ["-c", str(data), _entry, str(req["mem"]), str(req["cpu"]), _repo]
+        _globals = {"__name__": "__main__", "__builtins__": __builtins__}
+    except BaseException:
+        os._exit(5)
+    exec(_code, _globals)
+    os._exit(0)
+_zygote_pid = os.getpid()
+_sel = selectors.DefaultSelector()
+_sel.register(_sock, selectors.EVENT_READ)
+_sel.register(_wake_r, selectors.EVENT_READ)
+_sock.send(b'{"ready": true}')
+while True:
+    for _key, _ in _sel.select():
+        if _key.fd == _wake_r:
+            try:
+                while os.read(_wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            continue
+        try:
+            _msg, _fds, _, _ = socket.recv_fds(_sock, 1 << 16, 8)
+        except OSError:
+            _msg, _fds = b"", []
+        if not _msg:                                 # the parent is gone: so are the children
+            for _pid in _kids:
+                try:
+                    os.killpg(_pid, 9)
+                except OSError:
+                    pass
+            os._exit(0)
+        _req = json.loads(_msg)
+        try:
+            if len(_fds) != 4:
+                raise OSError("expected 4 descriptors, got %d" % len(_fds))
+            _pid = os.fork()
+        except OSError as _exc:
+            for _fd in _fds:
+                os.close(_fd)
+            _sock.send(json.dumps({"id": _req["id"], "error": str(_exc)}).encode())
+            continue
+        if _pid == 0:
+            _sel.close()
+            _sock.close()
+            os.close(_wake_r)
+            os.close(_wake_w)
+            _child(_req, _fds)
+        for _fd in _fds:
+            os.close(_fd)
+        _kids[_pid] = _req["id"]
+        _sock.send(json.dumps({"id": _req["id"], "pid": _pid}).encode())
+    while _kids:
+        try:
+            _pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if _pid == 0:
+            break
+        if _kids.pop(_pid, None) is not None:
+            _sock.send(json.dumps({"pid": _pid, "returncode":
+                                   os.waitstatus_to_exitcode(_status)}).encode())
+"""
+
+
+class _Forked:
+    """A child forked by a :class:`Zygote`, seen as much like a ``subprocess.Popen`` as
+    :func:`_collect` needs (``pid``, pipes, ``poll``, ``wait``, ``kill``, ``returncode``)."""
+
+    def __init__(self, pid: int, stdin, stdout, stderr):
+        self.pid, self.stdin, self.stdout, self.stderr = pid, stdin, stdout, stderr
+        self.returncode: int | None = None
+        self._done = threading.Event()
+
+    def _exited(self, returncode: int) -> None:
+        self.returncode = returncode
+        self._done.set()
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._done.wait(timeout):
+            raise subprocess.TimeoutExpired("forked child", timeout)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+class Zygote:
+    """A process that has imported an entry point's module and forks children from it (see
+    "Warm children" above). Start it with :func:`start_zygote` as early as possible (it imports
+    while the parent prepares); give it to :func:`run_many`; :meth:`close` it at the end."""
+
+    def __init__(self, entry: str, python: str | None = None):
+        self.entry = entry
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._ok = False
+        self._dead = False
+        self._next = 0
+        self._pending: dict[int, list] = {}   # request id -> [event, _Forked | None, error]
+        self._children: dict[int, _Forked] = {}
+        try:
+            with _live_lock:
+                self.proc = subprocess.Popen(
+                    [python or sys.executable, "-I", "-c", _ZYGOTE, str(theirs.fileno()),
+                     entry, str(REPO_DIR), _BOOTSTRAP],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
+                    cwd=tempfile.gettempdir(), env=_child_env(), start_new_session=True,
+                    close_fds=True)
+                _live.add(self.proc)
+        finally:
+            theirs.close()
+        threading.Thread(target=self._read, name="zygote-reader", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                msg = self._sock.recv(1 << 16)
+                if not msg:
+                    break
+                reply = json.loads(msg)
+                if "ready" in reply:
+                    self._ok = reply["ready"] is True
+                    self._ready.set()
+                    if not self._ok:
+                        break
+                    continue
+                with self._lock:
+                    if "returncode" in reply:
+                        child = self._children.pop(reply["pid"], None)
+                        if child is not None:
+                            child._exited(int(reply["returncode"]))
+                        continue
+                    slot = self._pending.pop(reply["id"], None)
+                    if slot is None:
+                        continue
+                    if "pid" in reply:
+                        child = _Forked(int(reply["pid"]), *slot[3])
+                        self._children[child.pid] = child
+                        slot[1] = child
+                    else:
+                        slot[2] = reply.get("error", "the zygote could not fork")
+                    slot[0].set()
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        finally:
+            with self._lock:
+                self._dead = True
+                self._ready.set()
+                for slot in self._pending.values():
+                    slot[0].set()
+                self._pending.clear()
+                # Its children die with it (PR_SET_PDEATHSIG): say so to whoever waits.
+                for child in self._children.values():
+                    child._exited(-signal.SIGKILL)
+                self._children.clear()
+
+    @property
+    def alive(self) -> bool:
+        return self._ok and not self._dead
+
+    def spawn(self, entry: str, memory_bytes: int, cpu: int, workdir: str,
+              wait: float = 30.0):
+        """``(child, data read end)`` for one child forked in ``workdir``; ``None`` when the
+        zygote cannot give one (not this entry point, failed to start, died, fork failed)."""
+        if entry != self.entry or not self._ready.wait(wait) or not self.alive:
+            return None
+        ends = [os.pipe() for _ in range(4)]       # stdin, stdout, stderr, data
+        theirs = [ends[0][0], ends[1][1], ends[2][1], ends[3][1]]
+        ours = [ends[0][1], ends[1][0], ends[2][0], ends[3][0]]
+        files = (os.fdopen(ours[0], "wb"), os.fdopen(ours[1], "rb"), os.fdopen(ours[2], "rb"))
+        event = threading.Event()
+        with self._lock:
+            rid = self._next
+            self._next += 1
+            slot = self._pending[rid] = [event, None, None, files]
+        try:
+            request = json.dumps({"id": rid, "mem": memory_bytes, "cpu": cpu, "cwd": workdir})
+            socket.send_fds(self._sock, [request.encode()], theirs)
+            event.wait(wait)
+        except OSError:
+            pass
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        with self._lock:
+            self._pending.pop(rid, None)
+            child = slot[1]
+            if child is not None:
+                with _live_lock:
+                    _live.add(child)
+        if child is None:
+            for f in files:
+                f.close()
+            os.close(ours[3])
+            return None
+        return child, ours[3]
+
+    def close(self) -> None:
+        """Stop the zygote: killed at once (it holds nothing worth waiting for; a child still
+        running dies with it), its socket closed."""
+        _kill_group(self.proc)
+        self.proc.wait()
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        with _live_lock:
+            _live.discard(self.proc)
+
+
+_prestarted: Zygote | None = None
+
+
+def start_zygote(entry: str) -> Zygote | None:
+    """A :class:`Zygote` of ``entry`` (it imports in the background; the one
+    :func:`prestart_zygote` started, if any), or ``None`` where warm children are off:
+    ``AUTOGRADER_CHILD_PYTHON`` is set (make grade's sandbox starts each child), or the
+    platform has no fork or descriptor passing."""
+    global _prestarted
+    if os.environ.get(CHILD_PYTHON_ENV) or not hasattr(os, "fork") or \
+            not hasattr(socket, "send_fds") or not hasattr(socket, "AF_UNIX"):
+        return None
+    early, _prestarted = _prestarted, None
+    if early is not None and early.entry == entry and not early._dead:
+        return early
+    if early is not None:
+        early.close()
+    try:
+        return Zygote(entry)
+    except OSError:
+        return None
+
+
+def prestart_zygote(entry: str) -> None:
+    """Start the zygote of ``entry`` now, for the next :func:`start_zygote` of that entry:
+    ``python -m autograder check`` calls it before it imports its judge (numpy, the checks,
+    the masters), so that the zygote's imports and the judge's run at the same time."""
+    global _prestarted
+    if _prestarted is None:
+        _prestarted = start_zygote(entry)
+
+
 #: Environment variable naming the interpreter (or a wrapper script) that starts each child;
 #: ``make grade`` points it at its sandbox so learner code runs behind the same walls as kernels.
 CHILD_PYTHON_ENV = "AUTOGRADER_CHILD_PYTHON"
 
 
 def run_isolated(entry: str, task, limits: Limits | None = None,
-                 python: str | None = None) -> ChildResult:
+                 python: str | None = None, zygote: Zygote | None = None) -> ChildResult:
     """Run ``entry(task, emit)`` in a fresh child process under ``limits``; never raises for
-    anything the child does."""
+    anything the child does. With a running ``zygote`` of the same entry point, the child is
+    forked from it (see "Warm children" above); otherwise, or when it cannot fork, the child
+    is a new Python."""
     limits = limits or Limits.from_env()
     # The official hook for a sandboxing wrapper (make grade sets it): the interpreter command.
     python = python or os.environ.get(CHILD_PYTHON_ENV) or sys.executable
     cpu = int(limits.wall_seconds) + 2 if limits.wall_seconds > 0 else 0
-    data_r, data_w = os.pipe()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autograder-child-") as workdir:
-        # Started and registered under the lock: another thread's sweep_orphans must never
-        # see this child before it is in _live (it would kill it as an orphan: SIGKILL).
-        with _live_lock:
-            try:
-                proc = subprocess.Popen(
-                    [python, "-I", "-c", _BOOTSTRAP, str(data_w), entry,
-                     str(limits.memory_bytes), str(cpu), str(REPO_DIR)],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    pass_fds=(data_w,), cwd=workdir, env=_child_env(), start_new_session=True,
-                    close_fds=True)
-            except OSError as exc:
-                os.close(data_r)
-                os.close(data_w)
-                return ChildResult("error", reason=f"could not start a child process: {exc}")
-            _live.add(proc)
-        os.close(data_w)
+        forked = zygote.spawn(entry, limits.memory_bytes, cpu, workdir) \
+            if zygote is not None else None
+        if forked is not None:
+            proc, data_r = forked
+        else:
+            data_r, data_w = os.pipe()
+            # Started and registered under the lock: another thread's sweep_orphans must never
+            # see this child before it is in _live (it would kill it as an orphan: SIGKILL).
+            with _live_lock:
+                try:
+                    proc = subprocess.Popen(
+                        [python, "-I", "-c", _BOOTSTRAP, str(data_w), entry,
+                         str(limits.memory_bytes), str(cpu), str(REPO_DIR)],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        pass_fds=(data_w,), cwd=workdir, env=_child_env(),
+                        start_new_session=True, close_fds=True)
+                except OSError as exc:
+                    os.close(data_r)
+                    os.close(data_w)
+                    return ChildResult("error", reason=f"could not start a child process: {exc}")
+                _live.add(proc)
+            os.close(data_w)
         try:
             try:
                 proc.stdin.write(json.dumps(task).encode("utf-8"))
@@ -520,16 +850,18 @@ def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
 
 
 def run_many(jobs, limits: Limits | None = None, workers: int | None = None,
-             python: str | None = None) -> list[ChildResult]:
+             python: str | None = None, zygote: Zygote | None = None) -> list[ChildResult]:
     """Run ``[(entry, task), ...]`` with at most ``workers`` children at a time; results come
-    back in the order of ``jobs``."""
+    back in the order of ``jobs``. With ``zygote`` (:func:`start_zygote`), the children of its
+    entry point are forked from it."""
     jobs = list(jobs)
     limits = limits or Limits.from_env()
     workers = max(1, min(workers or default_jobs(), len(jobs) or 1))
     if workers == 1 or len(jobs) <= 1:
-        return [run_isolated(entry, task, limits, python) for entry, task in jobs]
+        return [run_isolated(entry, task, limits, python, zygote) for entry, task in jobs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_isolated, entry, task, limits, python) for entry, task in jobs]
+        futures = [pool.submit(run_isolated, entry, task, limits, python, zygote)
+                   for entry, task in jobs]
         try:
             return [f.result() for f in futures]
         except BaseException:  # Ctrl-C: do not leave children behind

@@ -51,8 +51,9 @@ def _compact(record):
 def _without_source(record):
     """The record without the source lines of the function that raised (a mutant's code must
     not reach the data files; the judge compares exception types, keys and messages)."""
-    if isinstance(record, dict):
-        return {k: _without_source(v) for k, v in record.items() if k != "learner_lines"}
+    if isinstance(record, dict):   # (an array's "values" are numbers only: kept as they are)
+        return {k: v if k == "values" else _without_source(v) for k, v in record.items()
+                if k != "learner_lines"}
     if isinstance(record, list):
         return [_without_source(v) for v in record]
     return record
@@ -93,10 +94,10 @@ class Family:
     the precomputed data (which a test keeps equal to a fresh computation), the hidden cases'
     are computed from the families on demand, so only the members that reproduced every
     visible case are ever run again. The data file's text is read here, before any learner
-    code runs, but parsed only when a record is first asked for (a function that passes never
-    needs its family: for Adam that parse was most of the check's own time). Everything it
-    runs is code imported before any learner code ran; nothing is read from disk after
-    :func:`judging_data` returns."""
+    code runs, but a record is parsed only when it is first asked for (a function that passes
+    never needs its family; a diagnosis reads the first case of every member and the others
+    only of the members still in the running). Everything it runs is code imported before any
+    learner code ran; nothing is read from disk after :func:`judging_data` returns."""
 
     def __init__(self, name: str, cases: list[Case]):
         from autograder.checks import data
@@ -106,30 +107,30 @@ class Family:
         self._members = {m.key: m for m in everyone}
         self._cases = {c.id: c for c in cases}
         self._fns: dict[str, object] = {}
-        self._visible_ids = [c.id for c in cases if not c.hidden]
-        self._visible: dict | None = None
+        self._visible_ids = {c.id for c in cases if not c.hidden}
+        self._data = None
         self._text: str | None = None
         if self._visible_ids:
             try:
                 self._text = data.read(name)
             except data.ExpectedDataMissing:
-                self._visible = {}
-        else:
-            self._visible = {}
+                pass
 
-    def _visible_records(self) -> dict:
-        if self._visible is None:
-            from autograder.checks import data
-            try:
-                data.document(self.name, self._text)
-                self._visible = data.judging_data(self.name, self._visible_ids)[1]["records"]
-            except data.ExpectedDataMissing:
-                self._visible = {}
-            self._text = None
-        return self._visible
+    def _visible_record(self, key: str, case_id: str):
+        if case_id not in self._visible_ids or (self._data is None and self._text is None):
+            return None
+        from autograder.checks import data
+        try:
+            if self._data is None:
+                self._data = data.load(self.name, self._text)
+                self._text = None
+            return self._data.record(key, case_id)
+        except data.ExpectedDataMissing:   # computed below instead
+            self._data = self._text = None
+            return None
 
     def record(self, key: str, case_id: str):
-        rec = self._visible_records().get(key, {}).get(case_id)
+        rec = self._visible_record(key, case_id)
         if rec is not None:
             return rec
         ck = (key, case_id)
@@ -206,7 +207,23 @@ def _shared(document: dict) -> dict:
 
 
 def dumps(document: dict) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=True) + "\n"
+    """The data file's text (format 2 of :mod:`autograder.checks.data`) of a document with its
+    shared arrays (:func:`_shared`): one JSON array, one element per line, the header first,
+    then the reference's records, every member's, and the shared arrays."""
+    def text(obj):
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+    cases = document["cases"]
+    order = [(None, c) for c in cases] + [(key, c) for key, _id in document["members"]
+                                          for c in cases]
+    header = {"format": document["format"], "function": document["function"], "cases": cases,
+              "members": document["members"], "records": [list(k) for k in order],
+              "shared": len(document["shared"])}
+    elements = [header]
+    elements += [document["reference"][c] if key is None else document["member_records"][key][c]
+                 for key, c in order]
+    elements += [document["shared"][str(k)] for k in range(len(document["shared"]))]
+    return "[" + ",\n".join(text(e) for e in elements) + "]\n"
 
 
 def write_expected(directory: Path = EXPECTED_DIR) -> list[Path]:
