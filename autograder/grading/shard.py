@@ -2,7 +2,8 @@
 
 For each submission of each student of the shard (see :func:`grade_submission`):
 
-1. :func:`autograder.grading.submission.prepare` rebuilds it on the released notebook;
+1. :func:`autograder.grading.submission.prepare` rebuilds it on the released notebook of its
+   language (the zh-CN release for a notebook whose ``metadata.course.language`` says so);
 2. :func:`autograder.grading.verdicts.trusted_verdicts` gets the out-of-process verdict of each
    graded function;
 3. real ``nbgrader autograde`` runs it in the sandboxed kernel (``Execute.timeout`` per cell);
