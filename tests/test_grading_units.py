@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import nbformat
 import pytest
 
-from autograder import assignments, master_path
+from autograder import NOTEBOOKS_DIR, assignments, master_path
 from autograder.grading.run import list_submissions, parse_size, shard_of
 from autograder.grading.submission import (
     feedback_notebook,
     find_notebook,
+    for_nbgrader,
     meta,
     prepare,
     strip_hidden_tests,
@@ -20,6 +22,7 @@ from autograder.grading.submission import (
 )
 
 GD = "01_gradient_descent"
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_strip_hidden_tests_keeps_the_visible_check():
@@ -78,6 +81,111 @@ def test_prepare_rebuilds_every_graded_cell_exactly_once(tmp_path, mutation):
             assert tests[meta(cell)["grade_id"]] == source
     if mutation == "invalid":
         assert prepared.unreadable and "invalid JSON" in prepared.unreadable
+
+
+MOMENTUM = "03_momentum"
+
+
+def _releases(assignment):
+    """The course's English and zh-CN student notebooks of ``assignment`` (notebooks/)."""
+    return {"en": json.loads((NOTEBOOKS_DIR / f"{assignment}.ipynb").read_text("utf-8")),
+            "zh-CN": json.loads((NOTEBOOKS_DIR / "zh-CN" / f"{assignment}.ipynb").read_text(
+                "utf-8"))}
+
+
+def _prepare_as(tmp_path, nb, releases, assignment=MOMENTUM):
+    folder = tmp_path / assignment
+    folder.mkdir()
+    (folder / f"{assignment}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    master = json.loads(master_path(assignment).read_text(encoding="utf-8"))
+    asked = []
+
+    def release_of(language):
+        asked.append(language)
+        return releases[language]
+
+    return prepare(folder, assignment, releases["en"], master, releases=release_of), master, asked
+
+
+def _solutions(nb):
+    return {meta(c)["grade_id"]: c["source"] if isinstance(c["source"], str)
+            else "".join(c["source"]) for c in nb["cells"] if meta(c).get("solution")}
+
+
+def test_prepare_rebuilds_a_zh_submission_on_the_zh_release(tmp_path):
+    """A zh-CN submission is rebuilt on the zh-CN release: no locked cell counts as modified,
+    the page keeps the zh text and language, and nbgrader still gets the master's cells."""
+    from nbgrader.utils import compute_checksum
+
+    def checksum(cell):
+        cell = json.loads(json.dumps(cell))
+        cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else (
+            cell["source"])
+        return compute_checksum(nbformat.from_dict(cell))
+
+    releases = _releases(MOMENTUM)
+    student = json.loads(json.dumps(releases["zh-CN"]))
+    for cell in student["cells"]:
+        if meta(cell).get("solution"):
+            cell["source"] = "# mine\n" + "".join(cell["source"])
+    prepared, master, asked = _prepare_as(tmp_path, student, releases)
+    assert asked == ["zh-CN"] and prepared.language == "zh-CN"
+    assert prepared.released is releases["zh-CN"]
+    assert prepared.notes == [], prepared.notes
+    assert prepared.notebook["metadata"]["course"]["language"] == "zh-CN"
+    assert _solutions(prepared.notebook) == _solutions(student)
+    zh_locked = {meta(c)["grade_id"]: "".join(c["source"]) for c in releases["zh-CN"]["cells"]
+                 if meta(c).get("locked") and not meta(c).get("grade")}
+    shown = {meta(c)["grade_id"]: c["source"] for c in prepared.notebook["cells"]
+             if meta(c).get("grade_id") in zh_locked}
+    assert shown == zh_locked and any(CJK.search(v) for v in shown.values())
+    # what nbgrader autogrades: every locked cell's checksum is the English master's
+    graded = for_nbgrader(prepared.notebook, master)
+    by_id = {meta(c)["grade_id"]: c for c in master["cells"] if meta(c).get("grade_id")}
+    locked = [c for c in graded["cells"] if meta(c).get("locked") and meta(c).get("grade_id")]
+    assert len(locked) == len(zh_locked) + sum(1 for c in master["cells"]
+                                               if meta(c).get("grade") and meta(c).get("locked"))
+    for cell in locked:
+        source = by_id[meta(cell)["grade_id"]]
+        assert checksum(cell) == checksum(source), meta(cell)["grade_id"]
+
+
+def test_prepare_of_an_english_submission_is_unchanged(tmp_path):
+    """No language (the English release): rebuilt on the English release, no zh release asked
+    for, and the page's locked cells are the master's text, as before."""
+    releases = _releases(MOMENTUM)
+    prepared, master, asked = _prepare_as(tmp_path, releases["en"], releases)
+    assert asked == [] and prepared.language == "en" and prepared.notes == []
+    assert "course" not in prepared.notebook["metadata"] or (
+        "language" not in prepared.notebook["metadata"]["course"])
+    assert for_nbgrader(prepared.notebook, master) == prepared.notebook
+
+
+def test_a_switched_language_loses_no_marks(tmp_path):
+    """metadata says zh-CN, cells are the English edition: rebuilt on the zh-CN release, locked
+    cells restored (and noted), every solution graded as the student wrote it."""
+    releases = _releases(MOMENTUM)
+    student = json.loads(json.dumps(releases["en"]))
+    student["metadata"].setdefault("course", {})["language"] = "zh-CN"
+    prepared, master, _asked = _prepare_as(tmp_path, student, releases)
+    assert prepared.language == "zh-CN"
+    assert _solutions(prepared.notebook) == _solutions(student)
+    assert prepared.notes and all(n.startswith("locked cell ") and n.endswith(": restored")
+                                  for n in prepared.notes), prepared.notes
+    tests = [c for c in for_nbgrader(prepared.notebook, master)["cells"] if meta(c).get("grade")]
+    assert [meta(c)["grade_id"] for c in tests] == [
+        meta(c)["grade_id"] for c in master["cells"] if meta(c).get("grade")]
+
+
+@pytest.mark.parametrize("value", ["fr", ["zh-CN"], 7])
+def test_an_unknown_language_is_english_with_a_note(tmp_path, value):
+    releases = _releases(MOMENTUM)
+    student = json.loads(json.dumps(releases["en"]))
+    student["metadata"].setdefault("course", {})["language"] = value
+    prepared, _master, asked = _prepare_as(tmp_path, student, releases)
+    assert asked == [] and prepared.language == "en"
+    assert len(prepared.notes) == 1 and "no language of the course" in prepared.notes[0]
+    assert "graded on the English release" in prepared.notes[0]
 
 
 def test_feedback_notebook_shows_verdicts_and_no_other_output():

@@ -410,17 +410,36 @@ def _page(course, who, assignment):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "make grade rebuilds every submission on the English release (grading/submission.prepare "
-    "copies the release's metadata, so metadata.course.language of a zh-CN notebook is lost): "
-    "the zh student's page and verdicts come out in English, and every locked Markdown cell "
-    "is noted 'modified: restored' to its English text. The fix belongs in "
-    "autograder/grading/ (choose the release by the submission's language)."))
 def test_make_grade_feedback_page_of_a_zh_submission_in_chinese(zh_class):
+    """The zh student's page is Chinese (rebuilt on the zh-CN release, so no locked cell counts
+    as modified); the English twin's page is English, and nbgrader's gradebook records the same
+    cells for both, with no checksum warning."""
     course, assignment = zh_class
     zh = _page(course, "zh", assignment)
     assert "initialize_velocity：全部检查通过（可见检查和隐藏检查）。" in zh
     assert "update_parameters_with_momentum: 你的速度缺少 (1 - beta) 因子" in zh
     assert "提示：" in zh and "all checks passed" not in zh
     # the zh text of the locked cells is the release's, not "modified: restored" to English
-    assert "modified: restored" not in zh
+    assert "modified: restored" not in zh and "locked cell" not in zh
+    assert "The grader's notes" not in zh
+    # no English verdict text: neither the pass line nor the mistake's explanation
+    assert "your velocity has no (1 - beta) factor" not in zh and "not graded (" not in zh
+    zh_release = json.loads((NOTEBOOKS_DIR / "zh-CN" / f"{assignment}.ipynb").read_text("utf-8"))
+    heading = next(c for c in zh_release["cells"] if c["cell_type"] == "markdown"
+                   and c["metadata"].get("nbgrader", {}).get("locked"))
+    first = "".join(heading["source"]).splitlines()[0].lstrip("# ").strip()
+    assert CJK.search(first) and first in zh, first
+    # the English twin: English throughout, as before
+    en = _page(course, "en", assignment)
+    assert "initialize_velocity: all checks passed (visible and hidden)." in en
+    assert "update_parameters_with_momentum: your velocity has no (1 - beta) factor" in en
+    assert not CJK.search(en) and "modified: restored" not in en
+    assert "The grader's notes" not in en
+    # nbgrader's side: the same graded cells, the same scores, no checksum warning
+    records = {who: json.loads((course / ".grading" / "records" / who / assignment
+                                / "record.json").read_text("utf-8")) for who in ("zh", "en")}
+    for record in records.values():
+        assert record["notes"] == [] and record["nbgrader_warnings"] == [], record
+    cells = {who: [(g["grade_id"], g["max_score"], g["score"]) for g in r["grades"]]
+             for who, r in records.items()}
+    assert cells["zh"] == cells["en"] and cells["en"], cells

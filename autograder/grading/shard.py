@@ -2,7 +2,8 @@
 
 For each submission of each student of the shard (see :func:`grade_submission`):
 
-1. :func:`autograder.grading.submission.prepare` rebuilds it on the released notebook;
+1. :func:`autograder.grading.submission.prepare` rebuilds it on the released notebook of its
+   language (the zh-CN release for a notebook whose ``metadata.course.language`` says so);
 2. :func:`autograder.grading.verdicts.trusted_verdicts` gets the out-of-process verdict of each
    graded function;
 3. real ``nbgrader autograde`` runs it in the sandboxed kernel (``Execute.timeout`` per cell);
@@ -39,6 +40,7 @@ from autograder.grading import sandbox
 from autograder.grading.kernels import GRADER_BROKEN, GraderBroken, Sandboxes
 from autograder.grading.submission import (
     feedback_notebook,
+    for_nbgrader,
     meta,
     neutralise,
     prepare,
@@ -102,9 +104,29 @@ def template_dir(options: Options) -> Path:
     return options.work / "template"
 
 
-def released_notebook(options: Options, assignment: str) -> dict:
+def released_notebook(options: Options, assignment: str, language: str = "en") -> dict:
+    """The student notebook of ``assignment`` as released in ``language``: nbgrader's release
+    in the template, and for another language its translation by the course's catalogue (what
+    ``make release`` writes to ``notebooks/<language>/``)."""
     path = template_dir(options) / "release" / assignment / f"{assignment}.ipynb"
-    return json.loads(path.read_text(encoding="utf-8"))
+    if language == "en":
+        return json.loads(path.read_text(encoding="utf-8"))
+    key = (str(path), path.stat().st_mtime_ns, assignment, language)
+    if key not in _translated:
+        import nbformat
+
+        from autograder.publish import translations
+
+        if language not in translations.LANGUAGES:
+            raise ValueError(f"no {language} release")
+        english = nbformat.read(path, as_version=4)
+        translated, _report = translations.translate(
+            english, translations.load_catalogue(language, assignment), language, assignment)
+        _translated[key] = json.loads(nbformat.writes(translated, version=4))
+    return json.loads(json.dumps(_translated[key]))
+
+
+_translated: dict[tuple, dict] = {}
 
 
 def master_notebook(options: Options, assignment: str) -> dict:
@@ -284,13 +306,15 @@ class Shard:
         tests = test_cells(master)
         notebook_file = f"{assignment}.ipynb"
 
-        prepared = prepare(folder, assignment, released, master)
+        # On the release of the submission's language; nbgrader gets the master's locked cells.
+        prepared = prepare(folder, assignment, released, master, releases=lambda language: (
+            released_notebook(options, assignment, language)))
         target = self.root / "submitted" / student / assignment
         if target.exists():
             shutil.rmtree(target)
-        graded_nb = prepared.notebook
+        graded_nb = for_nbgrader(prepared.notebook, master)
         if not options.run_experiments:
-            graded_nb, _ = without_instructor_code(prepared.notebook, released)
+            graded_nb, _ = without_instructor_code(graded_nb, prepared.released or released)
         write_notebook(graded_nb, target / notebook_file)
         timestamp = read_timestamp(folder)
         if timestamp:

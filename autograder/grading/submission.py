@@ -3,13 +3,15 @@
 nbgrader grades what it is given; a broken file stops it, a deleted test cell leaves "needs
 manual grade" forever (nbgrader issues 1682, 1083), a test cell with hidden tests logs a
 "checksum has changed" warning for every student (issue 1961). So before nbgrader sees a
-submission, :func:`prepare` rebuilds it on the released notebook:
+submission, :func:`prepare` rebuilds it on the released notebook of the submission's language
+(``metadata.course.language``, as the translated releases write it; none means English):
 
 - every graded cell (anything with an nbgrader ``grade_id`` in the released notebook) appears
   exactly once, in the released order, with the released metadata: solution cells carry the
-  student's code (the released stub when the student deleted the cell), locked cells carry the
-  master's source (so nbgrader sees the checksum it expects; a modified locked cell is restored
-  and noted);
+  student's code (the released stub when the student deleted the cell), test cells carry the
+  master's source, the other locked cells the source of that language's release (a modified
+  locked cell is restored and noted); :func:`for_nbgrader` gives every locked cell the master's
+  source (so nbgrader sees the checksums of its gradebook, which come from the English master);
 - the student's own extra cells stay where they were; duplicates of graded cells become extra cells;
 - outputs are dropped (nbgrader re-executes), the file is nbformat 4 (an older version is
   converted), and an unreadable file becomes the released notebook (every function scores 0).
@@ -80,6 +82,25 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     unreadable: str | None = None  # why nothing could be graded (invalid JSON, no notebook)
     source_name: str | None = None  # the file actually graded
+    language: str = "en"  # the release it was rebuilt on ("en" or "zh-CN")
+    released: dict | None = None  # that release
+
+
+def declared_language(nb: dict) -> tuple[str, list[str]]:
+    """``(language, notes)`` of a submitted notebook: its ``metadata.course.language`` (as the
+    translated releases write it), English when there is none; a value that is no course
+    language is English, with a note."""
+    metadata = nb.get("metadata") if isinstance(nb, dict) else None
+    course = metadata.get("course") if isinstance(metadata, dict) else None
+    value = course.get("language") if isinstance(course, dict) else None
+    if value is None or value == "":
+        return "en", []
+    lang = i18n.normalise(value) if isinstance(value, str) else None
+    if lang in i18n.LANGUAGES:
+        return lang, []
+    shown = printable(value if isinstance(value, str) else _kind(value))[:40]
+    return "en", [f"the notebook's language ({shown}) is no language of the course: graded on "
+                  "the English release"]
 
 
 def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, list[str]]:
@@ -242,16 +263,33 @@ def _defined(source: str) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
-def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prepared:
-    """Rebuild the submission in ``folder`` on ``released`` (see the module docstring)."""
+def prepare(folder: Path, assignment: str, released: dict, master: dict,
+            releases=None) -> Prepared:
+    """Rebuild the submission in ``folder`` on ``released`` (see the module docstring).
+
+    ``releases``: ``language -> released notebook`` for a submission that declares a language
+    other than English (``released`` is the English one); without it, every submission is
+    rebuilt on ``released``.
+    """
     path, notes = find_notebook(folder, assignment)
     student_nb = None
     unreadable = None
+    language = "en"
     if path is not None:
         student_nb, unreadable, more = read_any_notebook(path)
         notes += more
     else:
         unreadable = notes[-1]
+    if student_nb is not None and releases is not None:
+        language, more = declared_language(student_nb)
+        notes += more
+        if language != "en":
+            try:
+                released = releases(language)
+            except Exception as exc:  # noqa: BLE001 - the English release still grades it
+                notes.append(f"the {language} release could not be made ({type(exc).__name__}:"
+                             f" {exc}): graded on the English release")
+                language = "en"
     if student_nb is None:
         rebuilt = copy.deepcopy(released)
         rebuilt["cells"] = [_clean(c) for c in rebuilt["cells"]]
@@ -261,7 +299,7 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
         if unreadable and unreadable not in notes:
             notes.append(unreadable)
         return Prepared(rebuilt, notes, unreadable or "unreadable",
-                        path.name if path else None)
+                        path.name if path else None, language, released)
 
     anchors = [meta(c)["grade_id"] for c in released["cells"] if meta(c).get("grade_id")]
     anchor_set = set(anchors)
@@ -319,7 +357,8 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
             elif theirs is not None and meta(template).get("locked") and (
                     text(theirs).strip() != text(template).strip()):
                 notes.append(f"locked cell {grade_id} modified: restored")
-            _restore_master_source(cell, master)
+            if meta(template).get("grade") or not meta(template).get("locked"):
+                _restore_master_source(cell, master)
         cells.append(cell)
         cells.extend(extras.get(grade_id, []))
     rebuilt = copy.deepcopy(released)
@@ -327,7 +366,19 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict) -> Prep
     for cell in rebuilt["cells"]:
         cell.pop("id", None)
     rebuilt["nbformat"], rebuilt["nbformat_minor"] = 4, 4
-    return Prepared(rebuilt, notes, None, path.name)
+    return Prepared(rebuilt, notes, None, path.name, language, released)
+
+
+def for_nbgrader(nb: dict, master: dict) -> dict:
+    """``nb`` (a rebuilt submission) with every locked graded cell carrying the master's
+    source: what nbgrader autograde is given, so its checksums are its gradebook's (the English
+    master's) whatever the release's language; the feedback page keeps ``nb``'s text."""
+    out = copy.deepcopy(nb)
+    for cell in out["cells"]:
+        if meta(cell).get("grade_id") and meta(cell).get("locked") and not meta(cell).get(
+                "solution"):
+            _restore_master_source(cell, master)
+    return out
 
 
 def _printable(value) -> str:
