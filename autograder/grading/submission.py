@@ -567,17 +567,22 @@ def feedback_exporter_class():
                     return self._whole_page(nb, resources, **kw)
                 langinfo = nb.metadata.get("language_info", {})
                 lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-                saved = self.filters
+                # In place: assigning the trait would make nbconvert build its Jinja
+                # environment again.
+                filters = self.filters
+                saved = filters.get("highlight_code")
                 self._nonce = secrets.token_hex(8)
                 self._aside = []
                 try:
-                    self.filters = {**saved, "highlight_code": KeptHighlight(
-                        pygments_lexer=lexer, parent=self)}
+                    filters["highlight_code"] = KeptHighlight(pygments_lexer=lexer, parent=self)
                     output, out_resources = super().from_notebook_node(
                         nb, copy.deepcopy(resources), **kw)
                     aside = self._aside
                 finally:
-                    self.filters = saved
+                    if saved is None:
+                        filters.pop("highlight_code", None)
+                    else:
+                        filters["highlight_code"] = saved
                     self._aside = None
                 if aside is None:  # set aside stopped midway: the page as nbconvert makes it
                     return self._whole_page(nb, resources, **kw)
