@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import re
@@ -269,6 +270,93 @@ def test_feedback_exporter_compiles_templates_once():
     second, _ = exporter_class().from_notebook_node(nb)
     plain, _ = HTMLExporter().from_notebook_node(nb)
     assert first == second == plain
+
+
+def _feedback_exporters():
+    """nbgrader's stock feedback exporter and ours, configured as GenerateFeedback does."""
+    import os
+
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import Config
+
+    from autograder.grading.submission import feedback_exporter_class
+
+    here = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [os.path.join(here, "templates")]
+    config.HTMLExporter.extra_template_paths = [
+        os.path.join(here, "static", "node_modules", "bootstrap", "dist", "css")]
+    return HTMLExporter(config=config), feedback_exporter_class()(config=config)
+
+
+# Cells that must not be set aside, or that stop the setting aside for the rest of the page.
+AWKWARD_CELLS = {
+    "unclosed div": nbformat.v4.new_markdown_cell('<div class="note">\n\nText *inside*.'),
+    "unclosed pre": nbformat.v4.new_markdown_cell("<pre>\n  spaced   out\n"),
+    "stray end tag": nbformat.v4.new_markdown_cell("Some text</div></div>\n\nMore."),
+    "comment, image, jp- class, entities": nbformat.v4.new_markdown_cell(
+        "<!-- a -->A &amp; B &quot;q&quot; ![fig](figures/none.png)\n\n"
+        '<div class="jp-Cell-inputWrapper">x</div>'),
+    "image without alt": nbformat.v4.new_markdown_cell('<p><img src="figures/none.png"></p>'),
+    "jp- classes": nbformat.v4.new_markdown_cell(
+        '<div class="jp-Notebook"><div class="jp-Cell-inputWrapper">x</div></div>'),
+    "fake placeholder": nbformat.v4.new_markdown_cell('<x-fb-00 i="0"></x-fb-00>'),
+    "code with quotes": nbformat.v4.new_code_cell("s = \"a & b\" < 'c'  # jp-Notebook\n\n\n"),
+    "html output": nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "<div><pre>open", "text/plain": "x"})]),
+    "raw cell": nbformat.v4.new_raw_cell("<div>raw", metadata={"format": "text/html"}),
+}
+
+
+def _graded_master():
+    """The master as GetGrades leaves it: every graded cell carries its score."""
+    nb = nbformat.read(master_path(GD), as_version=4)
+    for cell in nb.cells:
+        if meta(cell).get("grade"):
+            cell.metadata.nbgrader["score"] = meta(cell).get("points", 0)
+    return nb
+
+
+def _feedback_resources():
+    return {"nbgrader": {"notebook": GD, "score": 1.0, "max_score": 2.0, "late_penalty": 0}}
+
+
+def test_feedback_page_is_byte_identical_to_nbgraders():
+    """The set-aside fragments (highlighted code, rendered Markdown) give the very bytes of
+    nbconvert's own pass over the whole page, on a real master and after each awkward cell."""
+    from autograder.grading import submission
+
+    stock, ours = _feedback_exporters()
+    master = _graded_master()
+    submission._NORMALISED.items.clear()
+    expected, _ = stock.from_notebook_node(master, _feedback_resources())
+    got, _ = ours.from_notebook_node(master, _feedback_resources())
+    assert got == expected
+    assert len(submission._NORMALISED.items) > 10  # the fast path ran
+    again, _ = ours.from_notebook_node(master, _feedback_resources())  # from the caches
+    assert again == expected
+    for name, cell in AWKWARD_CELLS.items():
+        nb = _graded_master()
+        middle = len(nb.cells) // 2
+        nb.cells.insert(middle, cell)
+        twin = copy.deepcopy(cell)
+        twin.id = f"{cell.id}-twin"
+        nb.cells.insert(3, twin)
+        expected, _ = stock.from_notebook_node(nb, _feedback_resources())
+        got, _ = ours.from_notebook_node(nb, _feedback_resources())
+        assert got == expected, name
+
+
+def test_feedback_page_placeholders_cannot_be_forged():
+    """A page's placeholders carry a fresh random name: a cell that writes one is only text."""
+    stock, ours = _feedback_exporters()
+    nb = _graded_master()
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell('<x-fb-0 i="0"></x-fb-0>'))
+    got, _ = ours.from_notebook_node(nb, _feedback_resources())
+    assert '<x-fb-0 i="0"></x-fb-0>' in got and not re.search(r"<x-fb-[0-9a-f]{16}", got)
+    assert got == stock.from_notebook_node(nb, _feedback_resources())[0]
 
 
 # ----------------------------------------------------------------------------- mistakes.csv

@@ -189,12 +189,33 @@ def inline_figures(html: str, folders: list[Path]) -> str:
         for folder in folders:
             name = relative.removeprefix("figures/")
             for candidate in (folder / relative, folder / name):
-                if candidate.is_file():
-                    kind = mimetypes.guess_type(candidate.name)[0] or "image/png"
-                    data = base64.b64encode(candidate.read_bytes()).decode("ascii")
-                    return f"{match.group(1)}data:{kind};base64,{data}{match.group(3)}"
+                uri = _data_uri(candidate)
+                if uri:
+                    return f"{match.group(1)}{uri}{match.group(3)}"
         return match.group(0)
     return _IMG_SRC.sub(replace, html)
+
+
+_DATA_URIS: dict[tuple, str] = {}
+
+
+def _data_uri(path: Path) -> str | None:
+    """``path`` as a data URI (None when it is not a file), encoded once per process for as
+    long as the file keeps its size and modification time: every page shows the same figures."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key not in _DATA_URIS:
+        kind = mimetypes.guess_type(path.name)[0] or "image/png"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        if len(_DATA_URIS) > 256:
+            _DATA_URIS.clear()
+        _DATA_URIS[key] = f"data:{kind};base64,{data}"
+    return _DATA_URIS[key]
 
 
 def make_page(html: str) -> str:

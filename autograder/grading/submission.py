@@ -518,21 +518,38 @@ def markdown_text(value: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # The feedback page's exporter: nbgrader's own (HTMLExporter, its "feedback" template), with the
-# compiled templates kept between submissions.
+# compiled templates kept between submissions and the work that is the same for every student
+# done once per process.
 
 
 def feedback_exporter_class():
-    """``HTMLExporter`` whose Jinja templates are compiled once per process, not per page.
+    """``HTMLExporter`` that makes the same page as nbgrader's, with less work per page.
 
     nbgrader's ``generate_feedback`` builds a new exporter, hence a new Jinja environment, for
     every call, and compiling its nine templates was about a third of a feedback page's time.
     The cache holds compiled code keyed by template and checked against the template's source,
     so a changed template is compiled again. Set as ``GenerateFeedback.exporter_class``.
+
+    Most of what is left was nbconvert's BeautifulSoup pass over the whole page (it adds
+    ``alt`` and ``tabindex`` attributes and writes the page out again, normalised) and the
+    highlighting of code cells, most of them the same for every student. So the highlighted
+    code and the rendered Markdown are kept per process (keyed by their source), and each goes
+    into the page as a placeholder element the soup passes over cheaply; after the pass the
+    placeholders become the fragments as the soup writes them out on their own (kept too). A
+    fragment is set aside only when that gives the same bytes as the pass over the whole page:
+    it begins and ends with a tag, every tag it opens it closes, it has no image, no ``jp-``
+    class, no comment or declaration (see :func:`_self_contained`), and the page has no raw
+    cell and no output that nbconvert writes as raw HTML. Otherwise the page is made exactly
+    as nbconvert makes it.
     """
     global _FeedbackExporter
     if _FeedbackExporter is None:
+        import secrets
+
         import jinja2
         from nbconvert.exporters import HTMLExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.strings import strip_files_prefix
 
         class MemoryBytecodeCache(jinja2.BytecodeCache):
             def __init__(self) -> None:
@@ -545,6 +562,18 @@ def feedback_exporter_class():
             def dump_bytecode(self, bucket) -> None:
                 self.store[bucket.key] = bucket.bytecode_to_string()
 
+        class KeptHighlight(Highlight2HTML):
+            """nbconvert's code highlighting, each (language, source) highlighted once."""
+
+            def __call__(self, source, language=None, metadata=None):
+                magics = (metadata or {}).get("magics_language")
+                key = ("code", self.pygments_lexer, language, magics, source,
+                       repr(sorted(self.extra_formatter_options.items())))
+                html = _FRAGMENTS.get(key)
+                if html is None:
+                    html = _FRAGMENTS.put(key, super().__call__(source, language, metadata))
+                return self.parent.set_aside(html)
+
         class FeedbackExporter(HTMLExporter):
             compiled = MemoryBytecodeCache()
 
@@ -553,8 +582,224 @@ def feedback_exporter_class():
                 environment.bytecode_cache = self.compiled
                 return environment
 
+            @jinja2.pass_context
+            def markdown2html(self, context, source):
+                cell = context.get("cell", {})
+                if cell.get("attachments") or self.embed_images:
+                    return self.set_aside(super().markdown2html(context, source), movable=False)
+                key = ("markdown", source, self.anchor_link_text, self.exclude_anchor_links,
+                       repr(sorted(self.lexer_options.items())))
+                html = _FRAGMENTS.get(key)
+                if html is None:
+                    html = _FRAGMENTS.put(key, super().markdown2html(context, source))
+                # The template passes Markdown through strip_files_prefix at some places only.
+                return self.set_aside(html, movable=strip_files_prefix(html) == html)
+
+            def set_aside(self, html: str, movable: bool = True) -> str:
+                """A placeholder for ``html`` when it can be set aside (see the class)."""
+                aside = self._aside
+                if aside is None:
+                    return html
+                lead = html[:len(html) - len(html.lstrip())]
+                body = html.strip()
+                if not movable or not _self_contained(body):
+                    if not _closes_all(body):
+                        # What follows may sit inside what this leaves open: no more
+                        # placeholders on this page.
+                        self._aside = None
+                    return html
+                trail = html[len(lead) + len(body):]
+                aside.append(body)
+                return f'{lead}<x-fb-{self._nonce} i="{len(aside) - 1}"></x-fb-{self._nonce}>' \
+                       f"{trail}"
+
+            def from_notebook_node(self, nb, resources=None, **kw):
+                if self.sanitize_html or not _plain_outputs(nb):
+                    return self._whole_page(nb, resources, **kw)
+                langinfo = nb.metadata.get("language_info", {})
+                lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+                # In place: assigning the trait would make nbconvert build its Jinja
+                # environment again.
+                filters = self.filters
+                saved = filters.get("highlight_code")
+                self._nonce = secrets.token_hex(8)
+                self._aside = []
+                try:
+                    filters["highlight_code"] = KeptHighlight(pygments_lexer=lexer, parent=self)
+                    output, out_resources = super().from_notebook_node(
+                        nb, copy.deepcopy(resources), **kw)
+                    aside = self._aside
+                finally:
+                    if saved is None:
+                        filters.pop("highlight_code", None)
+                    else:
+                        filters["highlight_code"] = saved
+                    self._aside = None
+                if aside is None:  # set aside stopped midway: the page as nbconvert makes it
+                    return self._whole_page(nb, resources, **kw)
+                marker = re.compile(f'<x-fb-{self._nonce} i="([0-9]+)"></x-fb-{self._nonce}>')
+                found = [int(m.group(1)) for m in marker.finditer(output)]
+                if found != list(range(len(aside))) or not _outside_raw_text(output, marker):
+                    return self._whole_page(nb, resources, **kw)
+                output = marker.sub(lambda m: _normalised(aside[int(m.group(1))]), output)
+                return output, out_resources
+
+            def _whole_page(self, nb, resources=None, **kw):
+                self._aside = None
+                return super().from_notebook_node(nb, resources, **kw)
+
+            _aside = None
+            _nonce = ""
+
         _FeedbackExporter = FeedbackExporter
     return _FeedbackExporter
 
 
 _FeedbackExporter = None
+
+
+class _Kept:
+    """The last ``size`` fragments of the feedback pages made by this process."""
+
+    def __init__(self, size: int) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key, value):
+        self.items[key] = value
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_FRAGMENTS = _Kept(2048)
+_NORMALISED = _Kept(2048)
+_CONTAINED = _Kept(2048)
+_CLOSED = _Kept(2048)
+
+# What BeautifulSoup's html.parser tree builder treats as a void element (no end tag).
+_VOID = frozenset("area base basefont bgsound br col command embed frame hr image img input "
+                  "isindex keygen link menuitem meta nextid param source spacer track "
+                  "wbr".split())
+# Inside these, the soup keeps text as it is (no whitespace collapsed, no markup parsed).
+_RAW_TEXT = ("pre", "textarea", "script", "style")
+
+
+def _balanced(body: str, edges: bool = True) -> bool:
+    """True when ``body`` closes every tag it opens (innermost first), closes no tag it did not
+    open, and leaves no comment, declaration or tag unfinished; with ``edges``, also when it
+    begins and ends with a tag (so no text of it runs into the page's text around it)."""
+    from html.parser import HTMLParser
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.open: list[str] = []
+            self.ok = True
+            self.events: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.events.append("tag")
+            if tag not in _VOID:
+                self.open.append(tag)
+
+        def handle_startendtag(self, tag, attrs):
+            self.events.append("tag")
+
+        def handle_endtag(self, tag):
+            self.events.append("tag")
+            if self.open and self.open[-1] == tag:
+                self.open.pop()
+            else:
+                self.ok = False
+
+        def handle_data(self, data):
+            self.events.append("data")
+
+    parser = Balance()
+    parser.feed(body)
+    closed = parser.ok and not parser.open and not parser.rawdata and parser.cdata_elem is None
+    return closed and (not edges or bool(parser.events) and parser.events[0] == "tag"
+                       and parser.events[-1] == "tag")
+
+
+def _closes_all(body: str) -> bool:
+    """``body`` leaves the page around it as it found it (see :func:`_balanced`)."""
+    known = _CLOSED.get(body)
+    if known is None:
+        known = _CLOSED.put(body, _balanced(body, edges=False))
+    return known
+
+
+def _self_contained(body: str) -> bool:
+    """``body`` can be written out on its own (see :func:`feedback_exporter_class`)."""
+    known = _CONTAINED.get(body)
+    if known is None:
+        lowered = body.lower()
+        known = _CONTAINED.put(body, body.startswith("<") and body.endswith(">")
+                               and "<img" not in lowered and "jp-" not in lowered
+                               and "<!" not in body and "<?" not in body
+                               and "<x-fb" not in lowered and _balanced(body))
+    return known
+
+
+def _plain_outputs(nb) -> bool:
+    """No raw cell, no widget state, and no output nbconvert would write as raw HTML."""
+    if nb.get("metadata", {}).get("widgets"):
+        return False
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") not in ("code", "markdown"):
+            return False
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind in ("stream", "error"):
+                continue
+            if kind not in ("execute_result", "display_data"):
+                return False
+            if set(output.get("data", {})) - {"text/plain", "image/png", "image/jpeg"}:
+                return False
+    return True
+
+
+def _outside_raw_text(output: str, marker: re.Pattern) -> bool:
+    """Every placeholder in the soup's ``output`` sits outside pre, textarea, script, style."""
+    depth = 0
+    inside = None  # script or style: nothing but its own end tag counts
+    pattern = re.compile(rf"<(/?)({'|'.join(_RAW_TEXT)})\b|" + marker.pattern, re.IGNORECASE)
+    for match in pattern.finditer(output):
+        name = (match.group(2) or "").lower()
+        if inside is not None:
+            if match.group(1) and name == inside:
+                inside = None
+            continue
+        if not name:
+            if depth:
+                return False
+            continue
+        if name in ("script", "style") and not match.group(1):
+            inside = name
+        elif name in ("pre", "textarea"):
+            depth = max(0, depth + (-1 if match.group(1) else 1))
+    return True
+
+
+def _normalised(body: str) -> str:
+    """``body`` as nbconvert's BeautifulSoup pass writes it out."""
+    value = _NORMALISED.get(body)
+    if value is None:
+        import warnings
+
+        from bs4 import BeautifulSoup
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = _NORMALISED.put(body, str(BeautifulSoup(body, features="html.parser")))
+    return value
