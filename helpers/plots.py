@@ -662,7 +662,9 @@ LANGUAGE: str | None = None
 def use_language(language: str = "en") -> str | None:
     """Make figures able to show text in ``language`` (``"en"`` or ``"zh-CN"``).
 
-    For ``"zh-CN"`` a font with Chinese glyphs is added behind the course's Latin font, so
+    For ``"zh-CN"`` every text a figure draws (titles, axis labels, legends, annotations) is
+    drawn in Chinese when the helpers' catalogue has it (see :func:`_translate_figure_text`);
+    ``use_language("en")`` stops that. A font with Chinese glyphs is added behind the course's Latin font, so
     Latin letters and digits look as in the English figures and Chinese characters come from the
     CJK font; the checks' feedback follows the same language (see ``LANGUAGE``). Returns the
     family used (None for English). When no Chinese font is installed, a
@@ -672,12 +674,14 @@ def use_language(language: str = "en") -> str | None:
     global LANGUAGE
     if language == "en":
         LANGUAGE = "en"
+        _translate_figure_text(False)
         mpl.rcParams["font.family"] = mpl.rcParamsDefault["font.family"]
         return None
     if language not in CJK_FONTS:
         raise ValueError(f"unknown language {language!r}: use one of "
                          f"{', '.join(['en', *CJK_FONTS])}")
     LANGUAGE = language
+    _translate_figure_text(True)
     installed = _installed_font_families()
     if not installed.intersection(CJK_FONTS[language]):
         _register_system_cjk_fonts()
@@ -698,3 +702,52 @@ def use_language(language: str = "en") -> str | None:
     latin = font_manager.get_font(font_manager.findfont(sans)).family_name
     mpl.rcParams["font.family"] = [latin, family]
     return family
+
+
+# --------------------------------------------------------------------------- figure texts
+#: The shapes (:func:`helpers.language.figure_shape`) of the lines of text drawn while figures are
+#: translated, each with whether the catalogue had it: what a translator (or a test) reads to
+#: find the English a Chinese figure still shows. Texts without words (numbers) are left out.
+DRAWN_TEXTS: dict[str, bool] = {}
+
+
+def _translating(get_wrapped_text):
+    """``Text._get_wrapped_text`` drawing the translation of the text's string.
+
+    Matplotlib reads a text's string for drawing *and* for measuring it (legend frames, tight
+    layout, saved bounding boxes) through this one method, so the Chinese is both drawn and
+    measured, and the artist keeps its English string (``get_text()``, the notebook's code).
+    """
+    import functools
+
+    from helpers import language as lang
+
+    @functools.wraps(get_wrapped_text)
+    def wrapped(self):
+        text = self._text
+        drawn = lang.figure_text(text, LANGUAGE or "en")
+        for line, drawn_line in zip(text.split("\n"), drawn.split("\n")):
+            shape = lang.figure_shape(line)[0]
+            if lang.has_words(shape):
+                DRAWN_TEXTS[shape] = DRAWN_TEXTS.get(shape, False) or drawn_line != line
+        if drawn == text:
+            return get_wrapped_text(self)
+        self._text = drawn
+        try:
+            return get_wrapped_text(self)
+        finally:
+            self._text = text
+
+    wrapped.translates_figure_text = True
+    return wrapped
+
+
+def _translate_figure_text(on: bool) -> None:
+    """Install (``on``) or remove the draw-time translation of figure text; idempotent."""
+    from matplotlib.text import Text
+
+    installed = getattr(Text._get_wrapped_text, "translates_figure_text", False)
+    if on and not installed:
+        Text._get_wrapped_text = _translating(Text._get_wrapped_text)
+    elif not on and installed:
+        Text._get_wrapped_text = Text._get_wrapped_text.__wrapped__
