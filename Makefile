@@ -104,7 +104,7 @@ translations: $(VENV)/.installed-dev
 	$(VENV)/bin/pybabel update -i autograder/checks/locale/optim_course.pot \
 		-d autograder/checks/locale -D optim_course --no-fuzzy-matching -w 100
 	$(VENV)/bin/pybabel compile -d autograder/checks/locale -D optim_course --statistics
-	$(VENV)/bin/pybabel extract -F helpers/babel.cfg -k _ --no-location --project optim-course \
+	$(VENV)/bin/pybabel extract -F helpers/babel.cfg -k _ -k N_ --no-location --project optim-course \
 		--copyright-holder "the course authors" -o helpers/locale/optim_course_helpers.pot .
 	$(VENV)/bin/pybabel update -i helpers/locale/optim_course_helpers.pot -d helpers/locale \
 		-D optim_course_helpers --no-fuzzy-matching -w 100

@@ -86,7 +86,7 @@ def figure_shape(text: str) -> tuple[str, list[str]]:
 
     def hole(match: re.Match) -> str:
         values.append(match.group())
-        return "{%d}" % (len(values) - 1)
+        return f"{{{len(values) - 1}}}"
 
     shape = _HOLES.sub(hole, text)
     if re.search(r"[{}]", _HOLE.sub("", shape)):
@@ -102,7 +102,7 @@ def has_words(shape: str) -> bool:
 def figure_text(text: str, lang: str) -> str:
     """What a figure draws for ``text`` in ``lang``: line by line, the catalogue's translation
     of the line's shape with the values put back, or the line itself (English, no entry,
-    nothing but numbers and maths)."""
+    nothing but numbers, or maths: see :func:`_figure_line`)."""
     if lang == "en" or not text:
         return text
     return "\n".join(_figure_line(line, catalogue(lang)) for line in text.split("\n"))
@@ -110,7 +110,9 @@ def figure_text(text: str, lang: str) -> str:
 
 def _figure_line(line: str, translations: _gettext.NullTranslations) -> str:
     shape, values = figure_shape(line)
-    if not has_words(shape):
+    if not has_words(shape) or any(value.startswith("$") for value in values):
+        # a line with maths is drawn whole by matplotlib's mathtext, whose fonts have no
+        # Chinese glyphs (no fallback font as for plain text): it stays as it is
         return line
     translated = translations.gettext(shape)
     if translated == shape:
