@@ -108,12 +108,18 @@ def figure_text(text: str, lang: str) -> str:
     return "\n".join(_figure_line(line, catalogue(lang)) for line in text.split("\n"))
 
 
-def _figure_line(line: str, translations: _gettext.NullTranslations) -> str:
+def translatable(line: str) -> bool:
+    """Whether a line of figure text is looked up: it has words, and no maths (a line with
+    maths is drawn whole by matplotlib's mathtext, whose fonts have no Chinese glyphs and no
+    fallback font as plain text has, so it stays as it is)."""
     shape, values = figure_shape(line)
-    if not has_words(shape) or any(value.startswith("$") for value in values):
-        # a line with maths is drawn whole by matplotlib's mathtext, whose fonts have no
-        # Chinese glyphs (no fallback font as for plain text): it stays as it is
+    return has_words(shape) and not any(value.startswith("$") for value in values)
+
+
+def _figure_line(line: str, translations: _gettext.NullTranslations) -> str:
+    if not translatable(line):
         return line
+    shape, values = figure_shape(line)
     translated = translations.gettext(shape)
     if translated == shape:
         return line

@@ -709,7 +709,8 @@ def use_language(language: str = "en") -> str | None:
 # --------------------------------------------------------------------------- figure texts
 #: The shapes (:func:`helpers.language.figure_shape`) of the lines of text drawn while figures
 #: are translated, each with whether the catalogue had it: what a translator (or a test) reads
-#: to find the English a Chinese figure still shows. Lines without words (numbers) are left out.
+#: to find the English a Chinese figure still shows. Lines :func:`helpers.language.translatable`
+#: leaves alone (numbers, maths) are left out.
 DRAWN_TEXTS: dict[str, bool] = {}
 
 
@@ -769,8 +770,8 @@ def _translating(get_wrapped_text):
         text = self._text
         drawn = lang.figure_text(text, LANGUAGE or "en")
         for line, drawn_line in zip(text.split("\n"), drawn.split("\n"), strict=True):
-            shape = lang.figure_shape(line)[0]
-            if lang.has_words(shape):
+            if lang.translatable(line):
+                shape = lang.figure_shape(line)[0]
                 DRAWN_TEXTS[shape] = DRAWN_TEXTS.get(shape, False) or drawn_line != line
         if drawn == text:
             return get_wrapped_text(self)
