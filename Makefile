@@ -97,7 +97,8 @@ benchmarks: $(VENV)/.installed
 .PHONY: zh-font
 # The checks' Chinese texts: extract the English texts (babel.cfg), merge them into the .po
 # (translate the new entries there), compile the .mo (committed; tests/test_i18n.py checks it
-# is current).
+# is current). Then the same for the helpers' texts (helpers/babel.cfg): the training errors
+# (_) and the figures' texts (N_, helpers.plots.FIGURE_TEXTS), translated when drawn.
 translations: $(VENV)/.installed-dev
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --project optim-course \
 		--copyright-holder "the course authors" -o autograder/checks/locale/optim_course.pot .
