@@ -97,14 +97,15 @@ benchmarks: $(VENV)/.installed
 .PHONY: zh-font
 # The checks' Chinese texts: extract the English texts (babel.cfg), merge them into the .po
 # (translate the new entries there), compile the .mo (committed; tests/test_i18n.py checks it
-# is current).
+# is current). Then the same for the helpers' texts (helpers/babel.cfg): the training errors
+# (_) and the figures' texts (N_, helpers.plots.FIGURE_TEXTS), translated when drawn.
 translations: $(VENV)/.installed-dev
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --project optim-course \
 		--copyright-holder "the course authors" -o autograder/checks/locale/optim_course.pot .
 	$(VENV)/bin/pybabel update -i autograder/checks/locale/optim_course.pot \
 		-d autograder/checks/locale -D optim_course --no-fuzzy-matching -w 100
 	$(VENV)/bin/pybabel compile -d autograder/checks/locale -D optim_course --statistics
-	$(VENV)/bin/pybabel extract -F helpers/babel.cfg -k _ --no-location --project optim-course \
+	$(VENV)/bin/pybabel extract -F helpers/babel.cfg -k _ -k N_ --no-location --project optim-course \
 		--copyright-holder "the course authors" -o helpers/locale/optim_course_helpers.pot .
 	$(VENV)/bin/pybabel update -i helpers/locale/optim_course_helpers.pot -d helpers/locale \
 		-D optim_course_helpers --no-fuzzy-matching -w 100

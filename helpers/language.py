@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -49,8 +50,77 @@ def _(message: str) -> str:
     lang = language()
     if lang == "en":
         return message
+    return catalogue(lang).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue (``make translations`` extracts it) without
+    translating it here: the figures' texts, translated when a figure is drawn."""
+    return message
+
+
+def catalogue(lang: str) -> _gettext.NullTranslations:
+    """The helpers' catalogue for ``lang`` (a NullTranslations, translating nothing, for
+    English or a language without one)."""
     if lang not in _catalogues:
         _catalogues[lang] = _gettext.translation(DOMAIN, LOCALE_DIR,
                                                  languages=[lang.replace("-", "_")],
                                                  fallback=True)
-    return _catalogues[lang].gettext(message)
+    return _catalogues[lang]
+
+
+# ----------------------------------------------------------------------------- figure texts
+# A figure's text is looked up by its shape: every number and every piece of maths ($...$)
+# becomes a numbered hole, so "same start, learning rate 0.5" and "... 0.1" are one entry,
+# "same start, learning rate {0}", and the values go back into the translation's holes. A digit
+# inside a word (beta1, L2) is part of the word, not a number.
+_HOLES = re.compile(r"\$[^$]*\$|(?<![\w.])[-\u2212]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)")
+_HOLE = re.compile(r"\{(\d+)\}")
+_LETTERS = re.compile(r"[A-Za-z]")
+
+
+def figure_shape(text: str) -> tuple[str, list[str]]:
+    """``text`` with its numbers and maths replaced by ``{0}``, ``{1}``, ... and the values
+    taken out, in order. A text with braces of its own is its own shape (no holes)."""
+    values: list[str] = []
+
+    def hole(match: re.Match) -> str:
+        values.append(match.group())
+        return f"{{{len(values) - 1}}}"
+
+    shape = _HOLES.sub(hole, text)
+    if re.search(r"[{}]", _HOLE.sub("", shape)):
+        return text, []
+    return shape, values
+
+
+def has_words(shape: str) -> bool:
+    """Whether a shape has anything to translate: letters outside its holes and its maths."""
+    return bool(_LETTERS.search(_HOLES.sub("", _HOLE.sub("", shape))))
+
+
+def figure_text(text: str, lang: str) -> str:
+    """What a figure draws for ``text`` in ``lang``: line by line, the catalogue's translation
+    of the line's shape with the values put back, or the line itself (English, no entry,
+    nothing but numbers, or maths: see :func:`_figure_line`)."""
+    if lang == "en" or not text:
+        return text
+    return "\n".join(_figure_line(line, catalogue(lang)) for line in text.split("\n"))
+
+
+def translatable(line: str) -> bool:
+    """Whether a line of figure text is looked up: it has words, and no maths (a line with
+    maths is drawn whole by matplotlib's mathtext, whose fonts have no Chinese glyphs and no
+    fallback font as plain text has, so it stays as it is)."""
+    shape, values = figure_shape(line)
+    return has_words(shape) and not any(value.startswith("$") for value in values)
+
+
+def _figure_line(line: str, translations: _gettext.NullTranslations) -> str:
+    if not translatable(line):
+        return line
+    shape, values = figure_shape(line)
+    translated = translations.gettext(shape)
+    if translated == shape:
+        return line
+    return _HOLE.sub(lambda match: values[int(match.group(1))], translated)

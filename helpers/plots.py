@@ -24,6 +24,8 @@ import matplotlib.ticker as mticker
 import numpy as np
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap, to_rgb
 
+from helpers.language import N_
+
 # --------------------------------------------------------------------------- palette
 #: One colour per method and role (Okabe-Ito palette: distinguishable with every common
 #: colour-vision deficiency and in greyscale by lightness for the blue/orange pairs).
@@ -662,22 +664,26 @@ LANGUAGE: str | None = None
 def use_language(language: str = "en") -> str | None:
     """Make figures able to show text in ``language`` (``"en"`` or ``"zh-CN"``).
 
-    For ``"zh-CN"`` a font with Chinese glyphs is added behind the course's Latin font, so
-    Latin letters and digits look as in the English figures and Chinese characters come from the
-    CJK font; the checks' feedback follows the same language (see ``LANGUAGE``). Returns the
-    family used (None for English). When no Chinese font is installed, a
-    warning says how to install one and figures still draw (Chinese characters then show as
-    boxes); nothing else changes.
+    For ``"zh-CN"`` every text a figure draws (titles, axis labels, legends, annotations) is
+    drawn in Chinese when the helpers' catalogue has it (see :func:`_translate_figure_text`);
+    ``use_language("en")`` stops that. A font with Chinese glyphs is added behind the course's
+    Latin font, so Latin letters and digits look as in the English figures and Chinese
+    characters come from the CJK font; the checks' feedback follows the same language (see
+    ``LANGUAGE``). Returns the family used (None for English). When no Chinese font is
+    installed, a warning says how to install one and figures still draw (Chinese characters
+    then show as boxes); nothing else changes.
     """
     global LANGUAGE
     if language == "en":
         LANGUAGE = "en"
+        _translate_figure_text(False)
         mpl.rcParams["font.family"] = mpl.rcParamsDefault["font.family"]
         return None
     if language not in CJK_FONTS:
         raise ValueError(f"unknown language {language!r}: use one of "
                          f"{', '.join(['en', *CJK_FONTS])}")
     LANGUAGE = language
+    _translate_figure_text(True)
     installed = _installed_font_families()
     if not installed.intersection(CJK_FONTS[language]):
         _register_system_cjk_fonts()
@@ -698,3 +704,130 @@ def use_language(language: str = "en") -> str | None:
     latin = font_manager.get_font(font_manager.findfont(sans)).family_name
     mpl.rcParams["font.family"] = [latin, family]
     return family
+
+
+# --------------------------------------------------------------------------- figure texts
+#: The shapes (:func:`helpers.language.figure_shape`) of the lines of text drawn while figures
+#: are translated, each with whether the catalogue had it: what a translator (or a test) reads
+#: to find the English a Chinese figure still shows. Lines :func:`helpers.language.translatable`
+#: leaves alone (numbers, maths) are left out.
+DRAWN_TEXTS: dict[str, bool] = {}
+
+
+#: Every text (as its shape) that the helpers and the eight notebooks' figures draw, marked for
+#: the helpers' catalogue (``make translations`` extracts them; the Chinese is in
+#: ``helpers/locale/zh_CN/LC_MESSAGES/optim_course_helpers.po``). Method names that the
+#: notebooks' code and Chinese prose use as names (gd, GD, RMSprop, Adam, adam, update_lr, ...)
+#: are kept; the rest is translated with translations/zh-CN/glossary.csv's terms.
+FIGURE_TEXTS: tuple[str, ...] = (
+    # the helpers' own figure text (helpers/plots.py)
+    N_('epoch'), N_('cost'), N_('learning rate'), N_('wall-clock time (s)'), N_('class {0}'),
+    N_('start'), N_('minimum'), N_('saddle point'), N_('Decision boundary (train accuracy {0}%)'),
+    N_('Decision boundary (test accuracy {0}%)'),
+    # 01_gradient_descent
+    N_('training set: {0} points'), N_('test set: {0} other points'), N_('too small: lr {0}'),
+    N_('about right: lr {0}'), N_('too large: lr {0}'), N_('gd, lr {0}'),
+    N_('cost after each epoch'), N_('batch gd, lr {0}'),
+    # 02_minibatches
+    N_('{0} epochs, learning rate {1}'), N_('stochastic gd'), N_('mini-batch {0}'),
+    N_('batch gd, {0}'), N_('mini-batch gd, {0}'), N_('the same runs against time'),
+    # 03_momentum
+    N_('same start, learning rate {0}'), N_('momentum {0}, lr {1}'), N_('step'),
+    N_('distance to the minimum'), N_('learning rate {0}'),
+    N_('learning rate {0}: the curves coincide'), N_('mini-batch gd'), N_('momentum {0}'),
+    N_('mini-batch gd, lr {0}'),
+    # 04_rmsprop
+    N_('your GD and your RMSprop on the bowl'), N_('GD, lr {0}'), N_('RMSprop, lr {0}'),
+    N_('training set: {0} points, two classes'),
+    N_('cost per epoch (mini-batches of {0}, lr {1})'), N_('GD: train accuracy {0}%'),
+    N_('RMSprop: train accuracy {0}%'),
+    # 05_adam
+    N_('momentum'), N_('the same, log scale'), N_('momentum: train accuracy {0}%'),
+    N_('Adam: train accuracy {0}%'),
+    # 06_learning_rate_decay
+    N_('cost per epoch'), N_('cost per epoch (log scale)'),
+    N_('learning rate per epoch (log scale)'),
+    N_('learning rate per epoch (colours as on the left)'), N_('gd, lr {0}, update_lr'),
+    N_('gd, lr {0}, constant'), N_('gd, lr {0}, schedule_lr_decay'),
+    N_('momentum (beta {0}), lr {1}, schedule_lr_decay'), N_('adam, lr {0}, schedule_lr_decay'),
+    N_('gd, lr {0}: {1}%'), N_('momentum (beta {0}), lr {1}: {2}%'), N_('adam, lr {0}: {1}%'),
+    # 07_comparison
+    N_('momentum, lr {0}'), N_('rmsprop, lr {0}'), N_('adam, lr {0}'),
+    N_('momentum, lr {0}, beta {1}'), N_('rmsprop, lr {0}, beta {1}'),
+    N_('adam, lr {0}, beta {1}'), N_('bowl: value along the path'),
+    N_('rosenbrock: value along the path'), N_('saddle: value along the path'), N_('f(point)'),
+    N_('f(point) (log scale)'), N_('learning rate (log scale)'), N_('cost after {0} epochs'),
+    N_('How sensitive is each optimizer to its learning rate?'),
+    N_('cost against epochs (seed {0})'), N_('the same runs against wall-clock time'),
+    N_('gd on the bowl: f = {0} after {1} steps'),
+    N_('gd on the rosenbrock: f = {0} after {1} steps'),
+    N_('gd on the saddle: f = {0} after {1} steps'),
+    N_('momentum on the bowl: f = {0} after {1} steps'),
+    N_('momentum on the rosenbrock: f = {0} after {1} steps'),
+    N_('momentum on the saddle: f = {0} after {1} steps'),
+    N_('rmsprop on the bowl: f = {0} after {1} steps'),
+    N_('rmsprop on the rosenbrock: f = {0} after {1} steps'),
+    N_('rmsprop on the saddle: f = {0} after {1} steps'),
+    N_('adam on the bowl: f = {0} after {1} steps'),
+    N_('adam on the rosenbrock: f = {0} after {1} steps'),
+    N_('adam on the saddle: f = {0} after {1} steps'),
+    N_('gd on the bowl: left the region after {0} steps'),
+    N_('gd on the rosenbrock: left the region after {0} steps'),
+    N_('gd on the saddle: left the region after {0} steps'),
+    N_('momentum on the bowl: left the region after {0} steps'),
+    N_('momentum on the rosenbrock: left the region after {0} steps'),
+    N_('momentum on the saddle: left the region after {0} steps'),
+    N_('rmsprop on the bowl: left the region after {0} steps'),
+    N_('rmsprop on the rosenbrock: left the region after {0} steps'),
+    N_('rmsprop on the saddle: left the region after {0} steps'),
+    N_('adam on the bowl: left the region after {0} steps'),
+    N_('adam on the rosenbrock: left the region after {0} steps'),
+    N_('adam on the saddle: left the region after {0} steps'),
+    # 08_beyond_adam
+    N_('nesterov {0}, lr {1}'), N_('warm-up {0}, cosine to step {1}'), N_('optimizer step t'),
+    N_('digits: cost per epoch'), N_('momentum (beta {0}), lr {1}'),
+    N_('nesterov (beta {0}), lr {1}'), N_('adamw (decay {0}), lr {1}'),
+    N_('adamw + warm-up cosine, lr {0}'),
+)
+
+
+def _translating(get_wrapped_text):
+    """``Text._get_wrapped_text`` drawing the translation of the text's string.
+
+    Matplotlib reads a text's string for drawing *and* for measuring it (legend frames, tight
+    layout, saved bounding boxes) through this one method, so the Chinese is both drawn and
+    measured, and the artist keeps its English string (``get_text()``, the notebook's code).
+    """
+    import functools
+
+    from helpers import language as lang
+
+    @functools.wraps(get_wrapped_text)
+    def wrapped(self):
+        text = self._text
+        drawn = lang.figure_text(text, LANGUAGE or "en")
+        for line, drawn_line in zip(text.split("\n"), drawn.split("\n"), strict=True):
+            if lang.translatable(line):
+                shape = lang.figure_shape(line)[0]
+                DRAWN_TEXTS[shape] = DRAWN_TEXTS.get(shape, False) or drawn_line != line
+        if drawn == text:
+            return get_wrapped_text(self)
+        self._text = drawn
+        try:
+            return get_wrapped_text(self)
+        finally:
+            self._text = text
+
+    wrapped.translates_figure_text = True
+    return wrapped
+
+
+def _translate_figure_text(on: bool) -> None:
+    """Install (``on``) or remove the draw-time translation of figure text; idempotent."""
+    from matplotlib.text import Text
+
+    installed = getattr(Text._get_wrapped_text, "translates_figure_text", False)
+    if on and not installed:
+        Text._get_wrapped_text = _translating(Text._get_wrapped_text)
+    elif not on and installed:
+        Text._get_wrapped_text = Text._get_wrapped_text.__wrapped__

@@ -306,3 +306,115 @@ def test_plot_trajectories_names_bad_paths():
         plots.plot_trajectories(surface, {"gd": np.zeros((2, 3))})
     with pytest.raises(ValueError, match="dict"):
         plots.plot_trajectories(surface, [np.zeros((3, 2))])
+
+
+# --------------------------------------------------------------------------- figures in Chinese
+@pytest.fixture
+def restore_language():
+    """Whatever a test switches, English figures (no translating hook) afterwards."""
+    language, family = plots.LANGUAGE, list(matplotlib.rcParams["font.family"])
+    yield
+    plots.use_language("en")
+    plots.LANGUAGE = language
+    matplotlib.rcParams["font.family"] = family
+
+
+def _texts_figure():
+    """One figure with a title, axis labels, a legend, an annotation and a surface's maths."""
+    fig, (left, right) = plt.subplots(1, 2)
+    plots.plot_costs({"gd, lr 0.1": fake_history("gd"),
+                      "momentum 0.9, lr 0.5": fake_history("momentum", seed=1)},
+                     ax=left, title="cost after each epoch")
+    left.annotate("start", (0, 0.7))
+    surface = surfaces.SURFACES["bowl"]
+    plots.plot_trajectories(surface, {"gd": np.array([[-4.0, 1.5], [-3.0, 0.5]])}, ax=right)
+    return fig
+
+
+def _drawn_strings(fig):
+    """The strings the Agg renderer is asked to draw when ``fig`` is drawn."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    drawn, draw_text = [], RendererAgg.draw_text
+
+    def recording(self, gc, x, y, s, *args, **kwargs):
+        drawn.append(s)
+        return draw_text(self, gc, x, y, s, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RendererAgg, "draw_text", recording)
+        fig.canvas.draw()
+    return drawn
+
+
+def _png(fig) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def test_zh_figures_draw_their_titles_labels_and_legends_in_chinese(restore_language):
+    plots.use_language("zh-CN")
+    fig = _texts_figure()
+    drawn = _drawn_strings(fig)
+    for chinese in ("每轮之后的代价", "轮", "代价", "gd，学习率 0.1", "动量 0.9，学习率 0.5",
+                    "起点", "最小值"):
+        assert chinese in drawn, (chinese, drawn)
+    # a line with maths is drawn by mathtext, which has no Chinese glyphs: it stays English
+    assert surfaces.SURFACES["bowl"].title in drawn, drawn
+    assert not {"cost after each epoch", "epoch", "cost", "start", "minimum",
+                "gd, lr 0.1"} & set(drawn)
+    left = fig.axes[0]  # the artists keep the notebook's English strings
+    assert left.get_title() == "cost after each epoch" and left.get_xlabel() == "epoch"
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["gd, lr 0.1",
+                                                                    "momentum 0.9, lr 0.5"]
+    assert plots.DRAWN_TEXTS["gd, lr {0}"] is True and plots.DRAWN_TEXTS["gd"] is False
+    # a text is measured as the Chinese it draws (legend frames and tight layouts fit it)
+    label = left.get_legend().get_texts()[1]
+    same = fig.text(0, 0, "动量 0.9，学习率 0.5", fontproperties=label.get_fontproperties())
+    renderer = fig.canvas.get_renderer()
+    assert label.get_window_extent(renderer).width == pytest.approx(
+        same.get_window_extent(renderer).width)
+
+
+def test_english_figures_are_byte_identical_after_a_zh_figure(restore_language):
+    before = _png(_texts_figure())
+    plots.use_language("zh-CN")
+    chinese = _png(_texts_figure())
+    plots.use_language("en")
+    after = _png(_texts_figure())
+    assert after == before
+    assert chinese != before
+    from matplotlib.text import Text
+
+    assert not hasattr(Text._get_wrapped_text, "translates_figure_text")
+
+
+def test_figure_text_is_translated_by_its_shape_and_leaves_numbers_and_maths():
+    from helpers import language
+
+    assert language.figure_shape("momentum 0.9, lr 0.5") == ("momentum {0}, lr {1}",
+                                                               ["0.9", "0.5"])
+    assert language.figure_shape("beta1 = 1e-3") == ("beta1 = {0}", ["1e-3"])  # a word's digit
+    assert language.figure_text("gd, lr 0.05", "zh-CN") == "gd，学习率 0.05"
+    assert language.figure_text("gd, lr 0.05\ncost", "zh-CN") == "gd，学习率 0.05\n代价"
+    assert language.figure_text("gd, lr 0.05", "en") == "gd, lr 0.05"
+    for unchanged in ("0.5", "−1.5", r"$\mathdefault{10^{-3}}$", "gd", "no such entry 3",
+                      "{x} cost", "", "cost $J$"):
+        assert language.figure_text(unchanged, "zh-CN") == unchanged
+
+
+def test_every_figure_text_has_a_chinese_entry_with_the_same_holes():
+    from helpers import language
+
+    hole = re.compile(r"\{\d+\}")
+    chinese = language.catalogue("zh-CN")
+    assert len(plots.FIGURE_TEXTS) == len(set(plots.FIGURE_TEXTS))
+    for shape in plots.FIGURE_TEXTS:
+        translated = chinese.gettext(shape)
+        assert translated != shape and re.search(r"[\u4e00-\u9fff]", translated), shape
+        assert sorted(hole.findall(translated)) == sorted(hole.findall(shape)), shape
+        assert "\n" not in translated, shape  # translated line by line

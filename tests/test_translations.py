@@ -464,6 +464,30 @@ def run(notebook, path):
     return notebook
 
 
+# the figure text a zh run drew: helpers.plots records every line it looked up
+FIGURE_TEXT_RECORDER = ("import json\nfrom helpers import plots\n"
+                        "print('figure texts:', json.dumps(plots.DRAWN_TEXTS))")
+# names the figures keep in Chinese, as the notebooks' Chinese prose does: methods and functions
+CODE_NAMES = {"gd", "GD", "sgd", "adam", "Adam", "rmsprop", "RMSprop", "AdamW", "Nesterov"}
+
+
+def figure_texts(recorder_cell):
+    printed = "".join(o["text"] for o in recorder_cell.outputs if o.get("name") == "stdout")
+    return json.loads(printed.removeprefix("figure texts:"))
+
+
+def code_names_only(shape):
+    """A shape whose every word is a code name: a method, a function (update_lr), a letter."""
+    words = re.findall(r"[A-Za-z_][A-Za-z_0-9]*", re.sub(r"\{\d+\}", " ", shape))
+    return all(w in CODE_NAMES or "_" in w or len(w) == 1 for w in words)
+
+
+def test_code_names_only_tells_names_from_english():
+    assert code_names_only("gd") and code_names_only("update_lr, d = {0}")
+    assert code_names_only("Adam") and not code_names_only("gd, lr {0}")
+    assert not code_names_only("momentum") and not code_names_only("cost")
+
+
 # an accuracy each notebook's English prose quotes from its own full run
 QUOTED_ACCURACY = {"01_gradient_descent": "95.00%", "02_minibatches": "71.67%",
                    "03_momentum": "71.67%", "04_rmsprop": "94.33%", "05_adam": "94.33%",
@@ -478,7 +502,13 @@ def test_translated_master_runs_headless_and_prints_the_same_numbers(name, execu
     # the master, translated: its solution cells match no entry and stay as they are
     zh, report = tr.translate(master, tr.load_catalogue(LANGUAGE, name), LANGUAGE, name)
     assert report.translated
+    zh.cells.append(nbformat.v4.new_code_cell(FIGURE_TEXT_RECORDER))
     zh_run = run(zh, master_path(name).parent)
+    drawn = figure_texts(zh_run.cells.pop())  # compared below without the recorder's cell
+    # every figure line with words was drawn in Chinese, but for code names (gd, adam, ...)
+    assert any(drawn.values()), drawn
+    assert not [shape for shape, chinese in drawn.items()
+                if not chinese and not code_names_only(shape)], drawn
     en_run = executed_master(name)  # the English run test_notebooks.py checks too
     printed_en, printed_zh = outputs(en_run), outputs(zh_run)
     # The checks follow the notebook's language (issue 14): the pass lines are Chinese, the
