@@ -9,6 +9,12 @@ this run only (xdist's ``testrunuid``, the same in every worker; a fresh id with
 new run always executes the masters again. A file lock makes the second asker wait for the first
 instead of running the same master twice. A master that fails to run is not cached: every asker
 runs it and sees the error.
+
+``released_notebooks``: the student notebooks ``publish.notebooks.generate`` writes, generated
+once per assignment per test run (the same file cache and lock, one lock per assignment) and
+copied into the asking test's folder. tests/test_notebooks.py compares all of them with
+notebooks/; the grading fixtures build their classes from a few of them; each used to generate
+its own.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 import uuid
 import warnings
@@ -31,11 +38,32 @@ from autograder import master_path
 _RUNS_KEPT_SECONDS = 24 * 3600
 
 
+# The slowest modules first (seconds of one module's tests, measured under load on 2 cores,
+# 2026-12-03): with ``--dist loadfile`` a long module handed out last runs alone at the end of
+# the run while the other worker idles. xdist would otherwise order modules by their number of
+# tests (``--loadscope-reorder``, its default), which puts the 3-test, 8-minute
+# test_grading_faults near the end; pytest_configure turns that off so this order is kept.
+_SLOWEST_FIRST = ["test_grading_instructor", "test_notebooks", "test_grading",
+                  "test_grading_faults", "test_grading_hostile", "test_student_package",
+                  "test_grading_exchange", "test_check_command", "test_training",
+                  "test_diagnosis", "test_catalogue"]
+
+
 def pytest_configure(config):
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
         config.optim_run_id = uuid.uuid4().hex
     else:
         config.optim_run_id = config.workerinput["testrunuid"]
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        module = item.path.stem
+        return _SLOWEST_FIRST.index(module) if module in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep pytest's order, as do tests within a module
 
 
 def execute_master(name: str) -> nbformat.NotebookNode:
@@ -90,5 +118,35 @@ def executed_master(request):
             nbformat.write(notebook, partial)
             partial.replace(cached)
             return notebook
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def released_notebooks(request):
+    """``released_notebooks(output, names)``: the student notebooks of ``names`` (default: every
+    assignment), as ``generate`` writes them, copied into ``output``; returns their paths."""
+    from autograder import assignments
+    from autograder.publish.notebooks import generate
+
+    folder = _run_folder(request.config) / "released"
+    folder.mkdir(exist_ok=True)
+
+    def get(output: Path, names: list[str] | None = None) -> list[Path]:
+        output.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in names or assignments():
+            digest = hashlib.sha256(master_path(name).read_bytes()).hexdigest()[:16]
+            cached = folder / f"{name}-{digest}.ipynb"
+            with open(folder / f"{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not cached.is_file():
+                    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+                        (produced,) = generate(Path(scratch), [name])
+                        produced.replace(cached)
+            target = output / f"{name}.ipynb"
+            shutil.copyfile(cached, target)
+            written.append(target)
+        return written
 
     return get

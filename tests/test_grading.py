@@ -41,11 +41,10 @@ def run_grade(course: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, released_notebooks):
     root = tmp_path_factory.mktemp("grading")
     release = root / "release"
-    subprocess.run([PY, "-m", "autograder", "release", "--output", str(release),
-                    *students.ASSIGNMENTS], check=True, cwd=REPO_DIR, capture_output=True)
+    released_notebooks(release, students.ASSIGNMENTS)
     course = root / "course"
     students.build_class(course, release, REPO_DIR)
     gradebook_before = None

@@ -62,11 +62,10 @@ def gradebook(course: Path):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(tmp_path_factory, released_notebooks):
     root = tmp_path_factory.mktemp("instructor")
     release = root / "release"
-    subprocess.run([PY, "-m", "autograder", "release", "--output", str(release), GD, CMP],
-                   check=True, cwd=REPO_DIR, capture_output=True)
+    released_notebooks(release, [GD, CMP])
     course = root / "course"
     students.write(course, "ana", GD, students.notebook(release, GD))
     # Ben's function fails its check: his autograded notebook holds the kernel's traceback.
