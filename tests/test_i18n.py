@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -346,15 +348,11 @@ def test_unreadable_zh_submission_page_in_chinese(clean_language):
                for c in en["cells"] for o in c.get("outputs", []))
 
 
-UNDAMPENED_MOMENTUM = '''\
-def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
-    L = len(parameters) // 2
-    for l in range(1, L + 1):
-        for p in ("W", "b"):
-            v[f"d{p}{l}"] = beta * v[f"d{p}{l}"] + grads[f"d{p}{l}"]
-            parameters[f"{p}{l}"] = parameters[f"{p}{l}"] - learning_rate * v[f"d{p}{l}"]
-    return parameters, v
-'''
+_spec = importlib.util.spec_from_file_location(
+    "fixture_class", Path(__file__).parent / "fixtures" / "class" / "students.py")
+_students = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_students)
+UNDAMPENED_MOMENTUM = _students.UNDAMPENED_MOMENTUM
 
 
 @pytest.fixture(scope="module")
