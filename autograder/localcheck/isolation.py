@@ -77,7 +77,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -321,11 +320,43 @@ def _processes() -> dict[int, int]:
     return table
 
 
-def sweep_orphans() -> int:
+def _children_now() -> set[int] | None:
+    """Our direct children, from ``/proc/self/task/<thread>/children`` (an adopted orphan is a
+    child of one of our threads); ``None`` where the kernel does not list them."""
+    try:
+        threads = os.listdir("/proc/self/task")
+        if not os.path.exists(f"/proc/self/task/{os.getpid()}/children"):
+            return None
+    except OSError:
+        return None
+    found: set[int] = set()
+    for tid in threads:
+        try:
+            with open(f"/proc/self/task/{tid}/children", "rb") as handle:
+                found.update(int(pid) for pid in handle.read().split())
+        except FileNotFoundError:   # that thread has ended meanwhile
+            continue
+        except (OSError, ValueError):
+            return None
+    return found
+
+
+def sweep_orphans(quick: bool = False) -> int:
     """Kill every process adopted by us (an orphan of a check child, see above) and all its
-    descendants; the children still running are left alone. Returns how many were killed."""
+    descendants; the children still running are left alone. Returns how many were killed.
+
+    ``quick``: first look only at our own children (a few small files instead of every
+    process's); when none of them is an orphan, stop there. A thread of ours that ends while
+    they are read could hide an orphan for that moment, so the sweep that ends the check is a
+    full one (the default)."""
     if not _subreaper or not os.path.isdir("/proc"):
         return 0
+    if quick:
+        with _live_lock:
+            live = {proc.pid for proc in _live}
+            children = _children_now()
+        if children is not None and children <= live:
+            return 0
     me = os.getpid()
     killed = 0
     for _ in range(50):  # until nothing is left (a fork bomb is bounded by its own limits)
@@ -727,7 +758,7 @@ def run_isolated(entry: str, task, limits: Limits | None = None,
         finally:
             with _live_lock:
                 _live.discard(proc)
-            sweep_orphans()
+            sweep_orphans(quick=True)
 
 
 def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
@@ -859,16 +890,40 @@ def run_many(jobs, limits: Limits | None = None, workers: int | None = None,
     workers = max(1, min(workers or default_jobs(), len(jobs) or 1))
     if workers == 1 or len(jobs) <= 1:
         return [run_isolated(entry, task, limits, python, zygote) for entry, task in jobs]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_isolated, entry, task, limits, python, zygote)
-                   for entry, task in jobs]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:  # Ctrl-C: do not leave children behind
-            for f in futures:
-                f.cancel()
-            kill_all()
-            raise
+    # ``workers`` threads take the jobs in order (plain threads: concurrent.futures would
+    # import logging, a few ms of every check's start-up).
+    results: list = [None] * len(jobs)
+    errors: dict[int, BaseException] = {}
+    todo = iter(range(len(jobs)))
+    lock, stop = threading.Lock(), threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            entry, task = jobs[i]
+            try:
+                results[i] = run_isolated(entry, task, limits, python, zygote)
+            except BaseException as exc:  # noqa: BLE001 - raised below, in the caller
+                errors[i] = exc
+                stop.set()
+
+    threads = [threading.Thread(target=work, name="check-worker", daemon=True)
+               for _ in range(workers)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    except BaseException:  # Ctrl-C: no new child, and none left behind
+        stop.set()
+        kill_all()
+        raise
+    if errors:
+        raise errors[min(errors)]
+    return results
 
 
 def exec_entry(task, emit):
