@@ -172,10 +172,35 @@ print("swept", isolation.sweep_orphans())
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
+    # The sweep after the child (the quick one: our own children's list) already killed it.
+    assert "swept 0" in result.stdout, result.stdout
     assert marker.exists()
     size = marker.stat().st_size
     time.sleep(0.5)
     assert marker.stat().st_size == size, "the daemon outlived its check"
+
+
+def test_our_children_are_listed_from_every_thread():
+    """The quick sweep's list of our children holds a child started from another thread."""
+    import subprocess
+    import sys
+    import threading
+
+    from autograder.localcheck import isolation
+    if isolation._children_now() is None:
+        pytest.skip("this kernel does not list a thread's children")
+    started = []
+    thread = threading.Thread(target=lambda: started.append(
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])))
+    thread.start()
+    thread.join()
+    proc = started[0]
+    try:
+        assert proc.pid in isolation._children_now()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.pid not in isolation._children_now()
 
 
 # ----------------------------------------------------------------------------- warm children
