@@ -188,8 +188,10 @@ def find_master(path: Path, nb: dict) -> Master:
     functions the notebook's solution cells name."""
     names = assignments()
     ids = {nbgrader_meta(c).get("grade_id") for c in nb["cells"]}
-    defined = {name for c in nb["cells"] if c.get("cell_type") == "code"
-               for name in defined_functions(cell_source(c))}
+
+    def defined() -> set:   # parsing every code cell is needed only when the ids match nothing
+        return {name for c in nb["cells"] if c.get("cell_type") == "code"
+                for name in defined_functions(cell_source(c))}
 
     def best_by(found: set) -> Master | None:
         best, best_hits = None, 0
@@ -216,7 +218,7 @@ def find_master(path: Path, nb: dict) -> Master:
         if set(by_name.functions) & ids or not by_name.functions:
             return by_name
         return best_by(ids) or by_name
-    best = best_by(ids) or best_by(defined)
+    best = best_by(ids) or best_by(defined())
     if best is None:
         raise NotGradable(_("{path}: not a notebook of this course (its name matches no "
                             "assignment and it has none of the graded cells)").format(path=path))
