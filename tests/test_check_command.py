@@ -175,6 +175,25 @@ def test_master_found_by_grade_ids_when_renamed(tmp_path, capsys):
                                                       "update_parameters_with_rmsprop"]
 
 
+def test_a_copy_named_after_its_assignment_reads_that_master_only(tmp_path, capsys,
+                                                                   monkeypatch):
+    """Jupyter's "Duplicate" (04_rmsprop-Copy1) and a browser's download ("04_rmsprop (1)")
+    keep the assignment's name in front: its master is read, not every master; a copy whose
+    cells are another assignment's still finds that one."""
+    from autograder.localcheck import command
+    read = []
+    real = command.master
+    monkeypatch.setattr(command, "master", lambda name: read.append(name) or real(name))
+    nb = fill(student("04_rmsprop"), "04_rmsprop")
+    for name in ("04_rmsprop-Copy1.ipynb", "04_rmsprop (1).ipynb"):
+        read.clear()
+        code, data, _ = run_json(write(tmp_path, name, nb), capsys=capsys)
+        assert code == 0 and data["functions"][0]["name"] == "initialize_rmsprop"
+        assert read == ["04_rmsprop"], read
+    code, data, _ = run_json(write(tmp_path, "05_adam-Copy1.ipynb", nb), capsys=capsys)
+    assert code == 0 and data["functions"][0]["name"] == "initialize_rmsprop"
+
+
 def test_notebook_saved_under_another_assignments_name(tmp_path, capsys):
     nb = fill(student("04_rmsprop"), "04_rmsprop")
     code, data, _ = run_json(write(tmp_path, "05_adam.ipynb", nb), capsys=capsys)

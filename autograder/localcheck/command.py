@@ -218,6 +218,16 @@ def find_master(path: Path, nb: dict) -> Master:
         if set(by_name.functions) & ids or not by_name.functions:
             return by_name
         return best_by(ids) or by_name
+    # A copy keeps the name it was made from (05_adam-Copy1, "05_adam (1)"): that master
+    # first, when the notebook holds its graded cells (reading every master takes ~20 ms).
+    copied = max((name for name in names if path.stem.startswith(name)), key=len, default=None)
+    if copied is not None:
+        try:
+            by_name = master(copied)
+        except (OSError, ValueError, KeyError, TypeError):
+            by_name = None
+        if by_name is not None and set(by_name.functions) & ids:
+            return by_name
     best = best_by(ids) or best_by(defined())
     if best is None:
         raise NotGradable(_("{path}: not a notebook of this course (its name matches no "
