@@ -38,6 +38,26 @@ The same comparison over every notebook (three rounds of three, load 3.0 to 3.8)
 wall time everywhere but two rows within the noise (02 wrong 0.526 -> 0.532 s, 05 correct
 0.562 -> 0.589 s in that run); the one-function notebooks (01, 02) use up to 0.025 s more CPU
 (the zygote and its fork cost a little more than the one child they replace), the others less.
+
+Measured 2026-12-04 (branch latency), before = 4ede5ce as this machine ran it (it sets
+PYTHONDONTWRITEBYTECODE, so only the children's modules had bytecode caches: the command
+compiled its own ~30 modules on every check), after = with the caches ``make`` now writes, the
+check ending without the interpreter's finalization, one BLAS thread in the check's process,
+no concurrent.futures (logging) and a sweep after each child that reads only our children's
+list. Interleaved rounds of ``--only 05_adam 08_beyond_adam --repeat 5``, median of the
+rounds' medians, command wall / process tree CPU, in seconds:
+
+    notebook  answers  load 2.3-2.8 (4 rounds)        load 5.1-6.3 (6 rounds)
+                       before        after            before        after
+    05        wrong    0.315 / 0.35  0.188 / 0.24     0.542 / 0.35  0.390 / 0.25
+    05        correct  0.261 / 0.34  0.150 / 0.23     0.521 / 0.33  0.373 / 0.24
+    08        wrong    0.248 / 0.37  0.202 / 0.26     0.653 / 0.37  0.398 / 0.26
+    08        correct  0.308 / 0.35  0.157 / 0.24     0.577 / 0.35  0.400 / 0.26
+
+Under load 6.6 to 10 (five rounds, four variants), the two halves alone: the code changes
+without bytecode caches 0.509 / 0.30 (wrong 05) and 0.496 / 0.31 (wrong 08), the caches
+without the code changes 0.508 / 0.31 and 0.506 / 0.33, both 0.345 / 0.25 and 0.436 / 0.27,
+against 0.596 / 0.35 and 0.581 / 0.38 before.
 """
 
 from __future__ import annotations
