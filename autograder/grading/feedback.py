@@ -218,8 +218,16 @@ def _data_uri(path: Path) -> str | None:
     return _DATA_URIS[key]
 
 
-def make_page(html: str) -> str:
-    html = inline_figures(html, [FIGURES_DIR])
+def figure_folders(language: str | None) -> list[Path]:
+    """Where a page's ``figures/NAME.png`` are looked for: a translated edition's own figures
+    (their text in its language, ``notebooks/<language>/figures/``) first, then the English."""
+    if language and language != "en":
+        return [REPO_DIR / "notebooks" / language / "figures", FIGURES_DIR]
+    return [FIGURES_DIR]
+
+
+def make_page(html: str, language: str | None = None) -> str:
+    html = inline_figures(html, figure_folders(language))
     html = html.replace("</head>", PAGE_CSS + "</head>", 1)
     return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + MATHS_FALLBACK, html, count=1)
 
@@ -229,4 +237,4 @@ class FeedbackPage(feedback_exporter_class()):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         output, resources = super().from_notebook_node(nb, resources, **kw)
-        return make_page(output), resources
+        return make_page(output, i18n.notebook_language(nb)), resources
