@@ -86,9 +86,12 @@ def student_notebook(nb: dict, record: dict | None, recorded: dict | None) -> di
     unreadable = (record or {}).get("unreadable")
     if unreadable:
         out = json.loads(json.dumps(out))
+        # The reason as make grade said it in the page's language (the record keeps the English)
+        course = (out.get("metadata") or {}).get("course")
+        said = course.get("unreadable") if isinstance(course, dict) else None
         # In the language of the notebook the page is made of (the feedback's language).
         with i18n.detected(i18n.notebook_language(out) or i18n.notebook_language(nb)):
-            _unreadable_notes(out, unreadable)
+            _unreadable_notes(out, said if isinstance(said, str) and said else unreadable)
     return out
 
 
@@ -164,9 +167,12 @@ pre, .jp-OutputArea-output pre, .highlight pre { white-space: pre-wrap !importan
 </style>
 """
 
+#: Shown on the page when MathJax could not be loaded (in the page's language).
+MATHS_OFFLINE = N_("The formulas on this page are shown as LaTeX source: the maths typesetter "
+                   "(MathJax) could not be loaded, probably because this computer is offline.")
+
 MATHS_FALLBACK = """
-<div id="maths-offline">The formulas on this page are shown as LaTeX source: the maths
-typesetter (MathJax) could not be loaded, probably because this computer is offline.</div>
+<div id="maths-offline">@@MATHS_OFFLINE@@</div>
 <script>
 window.addEventListener("load", function () {
   setTimeout(function () {
@@ -227,9 +233,14 @@ def figure_folders(language: str | None) -> list[Path]:
 
 
 def make_page(html: str, language: str | None = None) -> str:
+    import html as html_module
+
     html = inline_figures(html, figure_folders(language))
     html = html.replace("</head>", PAGE_CSS + "</head>", 1)
-    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + MATHS_FALLBACK, html, count=1)
+    with i18n.detected(language):
+        fallback = MATHS_FALLBACK.replace("@@MATHS_OFFLINE@@",
+                                          html_module.escape(_(MATHS_OFFLINE), quote=False))
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + fallback, html, count=1)
 
 
 class FeedbackPage(feedback_exporter_class()):
