@@ -650,3 +650,13 @@ def test_an_unreadable_english_or_unknown_submission_stays_english(tmp_path):
     prepared = prepare(folder, MOMENTUM, releases["en"], master,
                        releases=lambda lang: asked.append(lang) or releases[lang])
     assert asked == [] and prepared.language == "en"
+    # nothing says which edition it was: the page says it in English, then in Chinese
+    from autograder.grading.feedback import student_notebook
+
+    fb = json.loads(json.dumps(feedback_notebook(prepared.notebook, {}, {}, prepared.notes)))
+    record = json.loads(json.dumps({"unreadable": prepared.unreadable, "verdicts": {}}))
+    page = student_notebook(fb, record, fb)
+    english, chinese = page["cells"][0]["source"], page["cells"][1]["source"]
+    assert english.startswith("**Your notebook could not be read: invalid JSON ("), english
+    assert chinese.startswith("**无法读取你的笔记本：JSON 无效（第 "), chinese
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", chinese), chinese

@@ -500,7 +500,8 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
 def _feedback_notebook(nb, verdicts, test_points, notes):
     course = (nb.get("metadata") or {}).get("course")
     if isinstance(course, dict) and course.get("unreadable"):  # prepare's, never the student's
-        course["unreadable"] = translated(course["unreadable"])
+        course["unreadable"] = {lang: translated(course["unreadable"], lang)
+                                for lang in i18n.LANGUAGES}
     if notes:
         # each note in the student's language (instructors' summaries keep the English)
         lines = "".join(f"- {markdown_text(translated(note))}\n" for note in notes)
