@@ -620,3 +620,23 @@ def test_a_zh_feedback_page_shows_the_chinese_figures():
         (NOTEBOOKS_DIR / "figures" / "05_first_step.png").read_bytes()).decode()
     assert chinese in make_page(html, "zh-CN") and english not in make_page(html, "zh-CN")
     assert english in make_page(html, "en") and english in make_page(html)
+
+
+def test_local_check_refusals_are_chinese_to_the_last_word(tmp_path, zh):
+    """The local check's one-line reasons quote the refusal (invalid JSON, too deep) in Chinese
+    too, where the English reason stays English."""
+    from autograder.localcheck.command import NotGradable, load_notebook
+
+    cases = {"broken.ipynb": ("{not json", "：不是笔记本（JSON 无效（第 1 行第 2 列，"
+                                           "即第 1 个字符：此处应为用双引号括起的属性名））"),
+             "deep.ipynb": ("[" * 200 + "]" * 200, "：不是笔记本（笔记本嵌套太深（超过 64 层））")}
+    for name, (content, chinese) in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        with pytest.raises(NotGradable) as refused:
+            load_notebook(tmp_path / name)
+        assert str(refused.value) == f"{tmp_path / name}{chinese}"
+    i18n.set_language("en")
+    with pytest.raises(NotGradable) as english:
+        load_notebook(tmp_path / "broken.ipynb")
+    assert str(english.value).endswith("not a notebook (invalid JSON (Expecting property name "
+                                       "enclosed in double quotes: line 1 column 2 (char 1)))")
