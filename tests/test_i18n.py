@@ -540,7 +540,7 @@ def test_zh_figures_are_what_make_figures_draws_all_in_chinese(tmp_path, caplog,
         written = figures.generate(tmp_path, language="zh-CN")
     assert not [str(w.message) for w in caught], "a glyph is missing: make zh-font"
     assert not [r.getMessage() for r in caplog.records if "glyph" in r.getMessage()]
-    assert len(written) == len(figures.FIGURES) == 20
+    assert len(written) == len(figures.FIGURES) >= 20
     for fresh in written:
         committed = ZH_FIGURES / fresh.name
         assert committed.is_file(), f"{fresh.name}: run `make figures`"
