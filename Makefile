@@ -17,7 +17,7 @@ help:
 	@echo "make check [NB=..]    check your notebooks locally, with feedback"
 	@echo "make release          regenerate notebooks/ from the instructor masters (nbgrader)"
 	@echo "make student-package  build dist/optim_course_student-*.whl for a class (no solutions)"
-	@echo "make figures          regenerate the concept figures in notebooks/figures/"
+	@echo "make figures          regenerate the concept figures (notebooks/figures/, notebooks/zh-CN/figures/)"
 	@echo "make formgrader       serve nbgrader's formgrader on the course (hand grading)"
 	@echo "make grade            autograde autograder/submitted/ with nbgrader, export grades.csv"
 	@echo "make test-browser     the student experience in headless Chromium"
@@ -80,8 +80,11 @@ release: $(VENV)/.installed
 student-package: $(VENV)/.installed
 	$(PY) -m autograder student-package
 
-figures: $(VENV)/.installed
+# Both sets: the English figures and the Chinese ones (the same drawings, their text in Chinese,
+# for notebooks/zh-CN/), which need the Chinese font.
+figures: $(VENV)/.installed zh-font
 	$(PY) -m helpers.figures notebooks/figures
+	$(PY) -m helpers.figures --language zh-CN notebooks/zh-CN/figures
 
 # Extra options go in ARGS, e.g. make grade ARGS="--jobs 4 --assignments 05_adam"
 grade: $(VENV)/.installed

@@ -158,7 +158,8 @@ UNTOUCHED_FILE = f"untouched_{UNTOUCHED_NOTEBOOK}.ipynb"
 
 
 def prepare_root(root: Path) -> dict[str, Path]:
-    """Fill the scratch root: filled notebooks, the mistake notebook, notebooks/figures."""
+    """Fill the scratch root: filled notebooks, the mistake notebook, notebooks/figures (and
+    the zh notebooks' notebooks/zh-CN/figures)."""
     written = {}
     for student in student_notebooks():
         nb = filled(student)
@@ -184,6 +185,9 @@ def prepare_root(root: Path) -> dict[str, Path]:
         nbformat.write(zh, root / ZH_FILLED_FILE)
         written["zh-mistake"] = root / ZH_MISTAKE_FILE
         written["zh-filled"] = root / ZH_FILLED_FILE
+        zh_figures = NOTEBOOKS / "zh-CN" / "figures"  # the zh notebooks' own (make figures)
+        if zh_figures.is_dir():
+            shutil.copytree(zh_figures, root / "zh-CN" / "figures")
     figures = NOTEBOOKS / "figures"
     if figures.is_dir():
         shutil.copytree(figures, root / "figures")

@@ -100,20 +100,50 @@ def has_words(shape: str) -> bool:
 
 
 def figure_text(text: str, lang: str) -> str:
-    """What a figure draws for ``text`` in ``lang``: line by line, the catalogue's translation
-    of the line's shape with the values put back, or the line itself (English, no entry,
-    nothing but numbers, or maths: see :func:`_figure_line`)."""
+    """What a figure draws for ``text`` in ``lang``: whole or line by line
+    (:func:`figure_lookups`), the catalogue's translation of the shape with the values put
+    back, or the line itself (English, no entry, or nothing but numbers and maths: see
+    :func:`translatable`)."""
+    return figure_lookups(text, lang)[0]
+
+
+def figure_lookups(text: str, lang: str) -> tuple[str, dict[str, bool]]:
+    """What a figure draws for ``text`` in ``lang``, and the shapes looked up for it, each with
+    whether the catalogue had it.
+
+    A text of several lines is looked up whole first (an entry may then break its lines where
+    the language needs: "only the first\\nmoment corrected"), else line by line.
+    """
     if lang == "en" or not text:
-        return text
-    return "\n".join(_figure_line(line, catalogue(lang)) for line in text.split("\n"))
+        return text, {}
+    translations = catalogue(lang)
+    if "\n" in text and translatable(text):
+        whole = _figure_line(text, translations)
+        if whole != text:
+            return whole, {figure_shape(text)[0]: True}
+    drawn, looked_up = [], {}
+    for line in text.split("\n"):
+        drawn.append(_figure_line(line, translations))
+        if translatable(line):
+            shape = figure_shape(line)[0]
+            looked_up[shape] = looked_up.get(shape, False) or drawn[-1] != line
+    return "\n".join(drawn), looked_up
 
 
 def translatable(line: str) -> bool:
-    """Whether a line of figure text is looked up: it has words, and no maths (a line with
-    maths is drawn whole by matplotlib's mathtext, whose fonts have no Chinese glyphs and no
-    fallback font as plain text has, so it stays as it is)."""
-    shape, values = figure_shape(line)
-    return has_words(shape) and not any(value.startswith("$") for value in values)
+    """Whether a line of figure text is looked up: it has words outside its numbers and maths.
+
+    A line with maths is looked up too, its maths (``$...$``) a hole like a number: the
+    translation keeps the maths as it is, and :mod:`helpers.plots` draws such a line with the
+    Chinese font first, since mathtext takes the text between the maths from the first font of
+    the text's family only (it has no glyph-by-glyph fallback as plain text has).
+    """
+    return has_words(figure_shape(line)[0])
+
+
+def has_maths(text: str) -> bool:
+    """Whether ``text`` has maths (a ``$...$`` pair), which matplotlib draws with mathtext."""
+    return bool(re.search(r"(?<!\\)\$.*?(?<!\\)\$", text))
 
 
 def _figure_line(line: str, translations: _gettext.NullTranslations) -> str:

@@ -674,8 +674,10 @@ def use_language(language: str = "en") -> str | None:
     then show as boxes); nothing else changes.
     """
     global LANGUAGE
+    global _CJK_FAMILY
     if language == "en":
         LANGUAGE = "en"
+        _CJK_FAMILY = None
         _translate_figure_text(False)
         mpl.rcParams["font.family"] = mpl.rcParamsDefault["font.family"]
         return None
@@ -683,6 +685,7 @@ def use_language(language: str = "en") -> str | None:
         raise ValueError(f"unknown language {language!r}: use one of "
                          f"{', '.join(['en', *CJK_FONTS])}")
     LANGUAGE = language
+    _CJK_FAMILY = None
     _translate_figure_text(True)
     installed = _installed_font_families()
     if not installed.intersection(CJK_FONTS[language]):
@@ -703,7 +706,13 @@ def use_language(language: str = "en") -> str | None:
     sans = font_manager.FontProperties(family=["sans-serif"])
     latin = font_manager.get_font(font_manager.findfont(sans)).family_name
     mpl.rcParams["font.family"] = [latin, family]
+    _CJK_FAMILY = family
     return family
+
+
+# The Chinese font use_language found (None: none, or English): a translated line with maths is
+# drawn with it first (see _translating).
+_CJK_FAMILY: str | None = None
 
 
 # --------------------------------------------------------------------------- figure texts
@@ -724,6 +733,8 @@ FIGURE_TEXTS: tuple[str, ...] = (
     N_('epoch'), N_('cost'), N_('learning rate'), N_('wall-clock time (s)'), N_('class {0}'),
     N_('start'), N_('minimum'), N_('saddle point'), N_('Decision boundary (train accuracy {0}%)'),
     N_('Decision boundary (test accuracy {0}%)'),
+    # the surfaces' titles (helpers/surfaces.py), their formula a hole
+    N_('bowl {0}'), N_('Rosenbrock {0}'), N_('saddle {0}'),
     # 01_gradient_descent
     N_('training set: {0} points'), N_('test set: {0} other points'), N_('too small: lr {0}'),
     N_('about right: lr {0}'), N_('too large: lr {0}'), N_('gd, lr {0}'),
@@ -805,13 +816,13 @@ def _translating(get_wrapped_text):
     @functools.wraps(get_wrapped_text)
     def wrapped(self):
         text = self._text
-        drawn = lang.figure_text(text, LANGUAGE or "en")
-        for line, drawn_line in zip(text.split("\n"), drawn.split("\n"), strict=True):
-            if lang.translatable(line):
-                shape = lang.figure_shape(line)[0]
-                DRAWN_TEXTS[shape] = DRAWN_TEXTS.get(shape, False) or drawn_line != line
+        drawn, looked_up = lang.figure_lookups(text, LANGUAGE or "en")
+        for shape, found in looked_up.items():
+            DRAWN_TEXTS[shape] = DRAWN_TEXTS.get(shape, False) or found
         if drawn == text:
             return get_wrapped_text(self)
+        if _CJK_FAMILY and _chinese_with_maths(drawn):
+            _chinese_first(self)
         self._text = drawn
         try:
             return get_wrapped_text(self)
@@ -820,6 +831,32 @@ def _translating(get_wrapped_text):
 
     wrapped.translates_figure_text = True
     return wrapped
+
+
+_CJK_CHARACTERS = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _chinese_with_maths(drawn: str) -> bool:
+    from helpers import language as lang
+
+    return any(lang.has_maths(line) and _CJK_CHARACTERS.search(line)
+               for line in drawn.split("\n"))
+
+
+def _chinese_first(text) -> None:
+    """Give ``text`` (a matplotlib Text) the Chinese font first in its family.
+
+    Mathtext draws the words between a line's maths with the first font of the family alone, so
+    a translated line with maths needs the Chinese font there (its Latin letters and digits then
+    come from it too); the maths keeps mathtext's own fonts. The artist keeps this font, so that
+    it is measured and drawn with the same one.
+    """
+    families = list(text.get_fontproperties().get_family())
+    if families[:1] == [_CJK_FAMILY]:
+        return
+    properties = text.get_fontproperties().copy()
+    properties.set_family([_CJK_FAMILY, *[f for f in families if f != _CJK_FAMILY]])
+    text._fontproperties = properties
 
 
 def _translate_figure_text(on: bool) -> None:

@@ -473,3 +473,190 @@ def test_a_hand_run_nbgrader_export_leaves_pending_hand_grades_blank(tmp_path, m
     with open(tmp_path / "plain.csv", newline="", encoding="utf-8") as handle:
         plain = {row["student_id"]: row["score"] for row in csv.DictReader(handle)}
     assert plain == {"waiting": "0.0", "marked": "4.0"}
+
+
+# ----------------------------------------------------------------------------- notes in Chinese
+def _notes_cell(nb):
+    return nb["cells"][0]["source"]
+
+
+def test_the_graders_notes_reach_a_zh_student_in_chinese_and_instructors_in_english(tmp_path):
+    """A zh submission with a modified locked cell, a deleted solution cell and an extra
+    notebook: the notes are English strings (record, summary, CSV) and Chinese on the page."""
+    from autograder.checks.i18n import Message
+
+    releases = _releases(MOMENTUM)
+    student = copy.deepcopy(releases["zh-CN"])
+    locked = next(c for c in student["cells"] if meta(c).get("locked")
+                  and not meta(c).get("grade") and meta(c).get("grade_id"))
+    locked["source"] = "changed by the student"
+    solution = next(c for c in student["cells"] if meta(c).get("solution"))
+    student["cells"].remove(solution)
+    folder = tmp_path / MOMENTUM
+    folder.mkdir()
+    (folder / f"{MOMENTUM}.ipynb").write_text(json.dumps(student), encoding="utf-8")
+    (folder / "notes.ipynb").write_text("{}", encoding="utf-8")
+    master = json.loads(master_path(MOMENTUM).read_text(encoding="utf-8"))
+    prepared = prepare(folder, MOMENTUM, releases["en"], master, releases=releases.get)
+    assert prepared.language == "zh-CN"
+    lid, sid = meta(locked)["grade_id"], meta(solution)["grade_id"]
+    assert sorted(prepared.notes) == sorted(["extra notebooks ignored: notes.ipynb",
+                                             f"cell {sid} deleted: graded the released stub",
+                                             f"locked cell {lid} modified: restored"])
+    assert all(isinstance(n, Message) for n in prepared.notes)
+    assert json.loads(json.dumps(prepared.notes)) == prepared.notes  # the record keeps English
+    page = feedback_notebook(prepared.notebook, {}, {}, prepared.notes)
+    notes = _notes_cell(page)
+    assert notes.startswith("**评分程序对你所交作业的说明**"), notes
+    for chinese in ("忽略了多余的笔记本：notes\\.ipynb",
+                    f"单元格 {sid.replace('_', chr(92) + '_')} 被删除了：按发布时的空白代码评分",
+                    f"锁定的单元格 {lid.replace('_', chr(92) + '_')} 被修改了：已恢复"):
+        assert chinese in notes, (chinese, notes)
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", notes), notes  # no English sentence left
+    english = feedback_notebook(releases["en"], {}, {}, prepared.notes)
+    assert "locked cell" in _notes_cell(english) and not CJK.search(_notes_cell(english))
+
+
+def test_every_note_and_refusal_is_in_the_catalogue_with_its_placeholders():
+    """The notes (submission.py), the refusals (safefiles.py) and the child's crash reasons
+    (isolation.py) are messages of the checks' catalogue: each has Chinese with the same
+    placeholders, so any of them reaches a zh student in Chinese."""
+    import ast
+    from pathlib import Path
+
+    from autograder.checks import i18n
+
+    chinese = i18n.translations("zh-CN")
+    root = Path(__file__).resolve().parents[1] / "autograder"
+    found = 0
+    for path in (root / "grading" / "submission.py", root / "localcheck" / "safefiles.py",
+                 root / "localcheck" / "isolation.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_"
+                    and isinstance(node.args[0], ast.Constant)):
+                english = node.args[0].value
+                found += 1
+                zh = chinese.gettext(english)
+                assert zh != english and CJK.search(zh), english
+                assert sorted(re.findall(r"\{\w+\}", zh)) == sorted(
+                    re.findall(r"\{\w+\}", english)), english
+        # no English-only f-string note or refusal is left
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"notes\.append\(f[\"']|Refused\(f[\"']|reason = f[\"']", source), \
+            path
+    assert found > 60
+
+
+def test_refusals_say_themselves_in_the_learners_language(tmp_path):
+    from autograder.localcheck.safefiles import (
+        NOTEBOOK_MAX_DEPTH,
+        Refused,
+        loads_bounded,
+        read_regular,
+    )
+
+    with pytest.raises(Refused) as invalid:
+        loads_bounded('{"cells": [1, 2,, 3]}', max_bytes=1000, max_depth=8, what="notebook")
+    assert str(invalid.value) == "invalid JSON (Expecting value: line 1 column 17 (char 16))"
+    assert invalid.value.translated("zh-CN") == (
+        "JSON 无效（第 1 行第 17 列，即第 16 个字符：此处应为一个值）")
+    with pytest.raises(Refused) as deep:
+        loads_bounded("[" * 100 + "]" * 100, max_bytes=1000, max_depth=NOTEBOOK_MAX_DEPTH,
+                      what="notebook")
+    assert str(deep.value) == "notebook nested too deeply (more than 64 levels)"
+    assert deep.value.translated("zh-CN") == "笔记本嵌套太深（超过 64 层）"
+    (tmp_path / "real.ipynb").write_text("{}")
+    (tmp_path / "link.ipynb").symlink_to(tmp_path / "real.ipynb")
+    with pytest.raises(Refused) as link:
+        read_regular(tmp_path / "link.ipynb", 1000)
+    assert str(link.value) == "link.ipynb is a symbolic link: not followed, not read"
+    assert link.value.translated("zh-CN") == "link.ipynb 是一个符号链接：没有跟随它，也没有读取"
+    with pytest.raises(Refused) as large:
+        read_regular(tmp_path / "real.ipynb", 1)
+    assert large.value.translated("zh-CN") == "real.ipynb 大于 1 字节"
+
+
+def test_a_childs_crash_reason_is_english_and_chinese():
+    """A real child that segfaults and one that runs too long: the reasons are English as text
+    and Chinese translated."""
+    from autograder.checks.i18n import translated
+    from autograder.localcheck.isolation import Limits, run_isolated
+
+    entry = "autograder.localcheck.isolation:exec_entry"
+    crashed = run_isolated(entry, {"source": "import ctypes\nctypes.string_at(0)",
+                                   "result": None}, Limits(wall_seconds=10))
+    assert crashed.status == "crashed"
+    assert crashed.reason == "the process died (SIGSEGV, a segmentation fault)"
+    assert translated(crashed.reason, "zh-CN") == "进程意外终止（SIGSEGV，段错误）"
+    slow = run_isolated(entry, {"source": "while True:\n    pass", "result": None},
+                        Limits(wall_seconds=1))
+    assert slow.status == "timeout" and slow.reason == "did not finish within 1 s"
+    assert translated(slow.reason, "zh-CN") == "没有在 1 秒内完成"
+
+
+# ----------------------------------------------------------------------------- unreadable
+@pytest.mark.parametrize("damage", ["truncated", "comma"])
+def test_an_unreadable_zh_submission_is_rebuilt_on_the_zh_release(tmp_path, damage):
+    """Invalid JSON has no metadata anyone can read: its language is found in its bytes (the
+    zh release's language cell near the start, its metadata at the end), so the student's page
+    is Chinese, the reason too; the record keeps the English reason."""
+    from autograder.grading.feedback import student_notebook
+    from autograder.grading.submission import sniff_language
+
+    releases = _releases(MOMENTUM)
+    text = json.dumps(releases["zh-CN"], ensure_ascii=False, indent=1)
+    broken = text[: len(text) // 2] if damage == "truncated" else text.replace(
+        '"cells": [', '"cells": [,', 1)
+    folder = tmp_path / MOMENTUM
+    folder.mkdir()
+    (folder / f"{MOMENTUM}.ipynb").write_text(broken, encoding="utf-8")
+    assert sniff_language(folder / f"{MOMENTUM}.ipynb") == "zh-CN"
+    master = json.loads(master_path(MOMENTUM).read_text(encoding="utf-8"))
+    asked = []
+    prepared = prepare(folder, MOMENTUM, releases["en"], master,
+                       releases=lambda lang: asked.append(lang) or releases[lang])
+    assert asked == ["zh-CN"] and prepared.language == "zh-CN"
+    assert prepared.unreadable.startswith("invalid JSON (")  # English for the instructor
+    assert prepared.notebook["metadata"]["course"]["language"] == "zh-CN"
+    fb = json.loads(json.dumps(feedback_notebook(prepared.notebook, {}, {}, prepared.notes)))
+    record = json.loads(json.dumps({"unreadable": prepared.unreadable, "verdicts": {}}))
+    page = student_notebook(fb, record, fb)
+    banner = page["cells"][0]["source"]
+    assert banner.startswith("**无法读取你的笔记本：JSON 无效（第 "), banner
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", banner), banner
+    assert "JSON 无效" in page["cells"][1]["source"]  # the notes, in Chinese too
+
+
+def test_an_unreadable_english_or_unknown_submission_stays_english(tmp_path):
+    from autograder.grading.submission import sniff_language
+
+    releases = _releases(MOMENTUM)
+    english = json.dumps(releases["en"], indent=1)
+    cases = {"en.ipynb": english[: len(english) // 2], "junk.ipynb": "\x00\xff garbage",
+             # the words in a student's code are escaped in JSON: never taken for the metadata
+             "code.ipynb": '{"cells": [{"source": "m = {\\"course\\": {\\"language\\": '
+                           '\\"zh-CN\\"}}"}], oops'}
+    for name, content in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        assert sniff_language(tmp_path / name) == "en", name
+    (tmp_path / "link.ipynb").symlink_to(tmp_path / "en.ipynb")
+    assert sniff_language(tmp_path / "link.ipynb") == "en"
+    folder = tmp_path / MOMENTUM
+    folder.mkdir()
+    (folder / f"{MOMENTUM}.ipynb").write_text(cases["en.ipynb"], encoding="utf-8")
+    master = json.loads(master_path(MOMENTUM).read_text(encoding="utf-8"))
+    asked = []
+    prepared = prepare(folder, MOMENTUM, releases["en"], master,
+                       releases=lambda lang: asked.append(lang) or releases[lang])
+    assert asked == [] and prepared.language == "en"
+    # nothing says which edition it was: the page says it in English, then in Chinese
+    from autograder.grading.feedback import student_notebook
+
+    fb = json.loads(json.dumps(feedback_notebook(prepared.notebook, {}, {}, prepared.notes)))
+    record = json.loads(json.dumps({"unreadable": prepared.unreadable, "verdicts": {}}))
+    page = student_notebook(fb, record, fb)
+    english, chinese = page["cells"][0]["source"], page["cells"][1]["source"]
+    assert english.startswith("**Your notebook could not be read: invalid JSON ("), english
+    assert chinese.startswith("**无法读取你的笔记本：JSON 无效（第 "), chinese
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", chinese), chinese

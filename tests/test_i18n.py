@@ -441,3 +441,202 @@ def test_make_grade_feedback_page_of_a_zh_submission_in_chinese(zh_class):
     cells = {who: [(g["grade_id"], g["max_score"], g["score"]) for g in r["grades"]]
              for who, r in records.items()}
     assert cells["zh"] == cells["en"] and cells["en"], cells
+
+
+# ----------------------------------------------------------------------------- zh concept figures
+ZH_FIGURES = NOTEBOOKS_DIR / "zh-CN" / "figures"
+# names a Chinese figure keeps, as the Chinese prose does: methods, functions, single letters
+FIGURE_CODE_NAMES = {"gd", "GD", "Adam", "adam", "RMSprop", "rmsprop"}
+
+
+def _code_names_only(shape):
+    words = re.findall(r"[A-Za-z_][A-Za-z_0-9]*", re.sub(r"\{\d+\}", " ", shape))
+    return all(w in FIGURE_CODE_NAMES or "_" in w or len(w) == 1 for w in words)
+
+
+def _declared_figure_texts():
+    """Every figure text marked for the helpers' catalogue: the helpers' own and each concept
+    figure module's ``TEXTS``."""
+    import importlib
+
+    from helpers import figures, plots
+
+    declared = set(plots.FIGURE_TEXTS)
+    for module in figures.figure_modules():
+        declared |= set(importlib.import_module(module).TEXTS)
+    return declared
+
+
+def test_every_zh_figure_is_committed_and_the_zh_notebooks_link_only_to_them():
+    from helpers import figures
+
+    figures.load_all()
+    assert sorted(p.name for p in ZH_FIGURES.glob("*.png")) == sorted(figures.FIGURES)
+    missing, unreferenced = figures.check_references(NOTEBOOKS_DIR / "zh-CN")
+    assert not missing, f"referenced but missing (run `make figures`): {missing}"
+    readme = (NOTEBOOKS_DIR.parent / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert [n for n in unreferenced if f"notebooks/zh-CN/figures/{n}" not in readme] == []
+    assert (NOTEBOOKS_DIR.parent / "notebooks/zh-CN/figures/00_optimizers.png").is_file()
+    images = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)")
+    found = 0
+    for notebook in sorted((NOTEBOOKS_DIR / "zh-CN").glob("*.ipynb")):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            for alt, target in images.findall("".join(cell["source"])):
+                found += 1
+                # the edition's own figure, next to it, never the English one a folder up
+                assert re.fullmatch(r"figures/\d{2}_[\w-]+\.png", target), (notebook, target)
+                assert (notebook.parent / target).is_file(), (notebook.name, target)
+                assert CJK.search(alt) and not re.search(r"[A-Za-z]{4,} [a-z]{3,}", alt), \
+                    (notebook.name, alt)  # the alt text a screen reader reads is Chinese
+    assert found >= 19
+
+
+def test_the_release_keeps_figure_links_and_moves_other_links_up():
+    from autograder.publish.translations import _relocate_links
+
+    assert _relocate_links("![图](figures/03_ewma_memory.png)") == \
+        "![图](figures/03_ewma_memory.png)"
+    assert _relocate_links('<img src="figures/05_first_step.png">') == \
+        '<img src="figures/05_first_step.png">'
+    assert _relocate_links("[许可](LICENSE-TEXT) [下一个](02_minibatches.ipynb#top)") == \
+        "[许可](../LICENSE-TEXT) [下一个](02_minibatches.ipynb#top)"
+    assert _relocate_links("![x](figures/sub/x.png)") == "![x](../figures/sub/x.png)"
+
+
+@pytest.fixture
+def english_figures_afterwards():
+    import matplotlib
+
+    from helpers import plots
+
+    language, family = plots.LANGUAGE, list(matplotlib.rcParams["font.family"])
+    yield
+    plots.use_language("en")
+    plots.LANGUAGE = language
+    matplotlib.rcParams["font.family"] = family
+
+
+@pytest.mark.slow
+def test_zh_figures_are_what_make_figures_draws_all_in_chinese(tmp_path, caplog,
+                                                               english_figures_afterwards):
+    """The committed Chinese set is current with its drawing code (as the English set is in
+    test_notebooks.py), every line of it with words is drawn in Chinese but for code names,
+    with no missing glyph (matplotlib logs mathtext's and warns plain text's), and every
+    text drawn is marked for the catalogue (so ``make translations`` keeps it)."""
+    import logging
+    import warnings
+
+    import matplotlib as mpl
+    from matplotlib.testing.compare import compare_images
+
+    from helpers import figures, plots
+
+    family = list(mpl.rcParams["font.family"])
+    plots.DRAWN_TEXTS.clear()
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        written = figures.generate(tmp_path, language="zh-CN")
+    assert not [str(w.message) for w in caught], "a glyph is missing: make zh-font"
+    assert not [r.getMessage() for r in caplog.records if "glyph" in r.getMessage()]
+    assert len(written) == len(figures.FIGURES) >= 20
+    for fresh in written:
+        committed = ZH_FIGURES / fresh.name
+        assert committed.is_file(), f"{fresh.name}: run `make figures`"
+        difference = compare_images(str(committed), str(fresh), tol=2)
+        assert difference is None, f"{fresh.name} drifted (run `make figures`): {difference}"
+    drawn = dict(plots.DRAWN_TEXTS)
+    assert sum(drawn.values()) > 100
+    english = [s for s, chinese in drawn.items() if not chinese and not _code_names_only(s)]
+    assert not english, english
+    undeclared = sorted(s for s, chinese in drawn.items()
+                        if chinese and s not in _declared_figure_texts())
+    assert not undeclared, f"translated but not marked with N_ (make translations drops them): " \
+                           f"{undeclared}"
+    # the caller's language and font are as they were
+    assert plots.LANGUAGE in (None, "en") and list(mpl.rcParams["font.family"]) == family
+    # the English set drawn right after is still the English one
+    english_set = figures.generate(tmp_path / "en", only="05_first_step.png")
+    assert compare_images(str(NOTEBOOKS_DIR / "figures" / "05_first_step.png"),
+                          str(english_set[0]), tol=2) is None
+
+
+def test_every_concept_figure_text_has_chinese_with_the_same_holes():
+    hole = re.compile(r"\{\d+\}")
+    chinese = helpers_language.catalogue("zh-CN")
+    declared = _declared_figure_texts()
+    assert len(declared) > 200
+    for shape in declared:
+        translated = chinese.gettext(shape)
+        assert translated != shape, shape
+        assert CJK.search(translated) or _code_names_only(shape), shape  # "RMSprop，{0} = {1}"
+        assert sorted(hole.findall(translated)) == sorted(hole.findall(shape)), shape
+        assert translated.count("\n") == shape.count("\n"), shape
+
+
+def test_a_chinese_line_with_maths_is_drawn_with_the_chinese_font_first(
+        english_figures_afterwards, caplog):
+    """Mathtext takes the words between the maths from the first font of the family only: the
+    translated line is drawn with the Chinese font first, and no glyph is missing."""
+    import logging
+
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    plots.use_language("zh-CN")
+    fig, ax = plt.subplots()
+    title = ax.set_title(r"first moment, $\beta_1 = 0.9$: raw $v_t$ is 0.1 at step 1")
+    label = ax.set_xlabel("cost")
+    with caplog.at_level(logging.WARNING):
+        fig.canvas.draw()
+    plt.close(fig)
+    assert not [r.getMessage() for r in caplog.records if "glyph" in r.getMessage()]
+    assert title.get_fontproperties().get_family()[0] == "Noto Sans CJK SC"
+    assert title.get_text().startswith("first moment")  # the artist keeps the English
+    assert helpers_language.figure_text(title.get_text(), "zh-CN") == \
+        r"一阶矩，$\beta_1 = 0.9$：未修正的 $v_t$ 在第 1 步时为 0.1"
+    # a line without maths keeps the Latin font first (plain text falls back glyph by glyph)
+    assert label.get_fontproperties().get_family()[0] != "Noto Sans CJK SC"
+
+
+def test_a_multi_line_text_is_looked_up_whole_first():
+    assert helpers_language.figure_lookups("only the first\nmoment corrected", "zh-CN") == (
+        "只修正\n一阶矩", {"only the first\nmoment corrected": True})
+    drawn, looked_up = helpers_language.figure_lookups("distance to the minimum\ncost", "zh-CN")
+    assert drawn == "到最小值的距离\n代价"
+    assert looked_up == {"distance to the minimum": True, "cost": True}
+
+
+def test_a_zh_feedback_page_shows_the_chinese_figures():
+    import base64
+
+    from autograder.grading.feedback import make_page
+
+    html = '<html><head></head><body><img src="figures/05_first_step.png"></body></html>'
+    chinese = base64.b64encode((ZH_FIGURES / "05_first_step.png").read_bytes()).decode()
+    english = base64.b64encode(
+        (NOTEBOOKS_DIR / "figures" / "05_first_step.png").read_bytes()).decode()
+    assert chinese in make_page(html, "zh-CN") and english not in make_page(html, "zh-CN")
+    assert english in make_page(html, "en") and english in make_page(html)
+
+
+def test_local_check_refusals_are_chinese_to_the_last_word(tmp_path, zh):
+    """The local check's one-line reasons quote the refusal (invalid JSON, too deep) in Chinese
+    too, where the English reason stays English."""
+    from autograder.localcheck.command import NotGradable, load_notebook
+
+    cases = {"broken.ipynb": ("{not json", "：不是笔记本（JSON 无效（第 1 行第 2 列，"
+                                           "即第 1 个字符：此处应为用双引号括起的属性名））"),
+             "deep.ipynb": ("[" * 200 + "]" * 200, "：不是笔记本（笔记本嵌套太深（超过 64 层））")}
+    for name, (content, chinese) in cases.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        with pytest.raises(NotGradable) as refused:
+            load_notebook(tmp_path / name)
+        assert str(refused.value) == f"{tmp_path / name}{chinese}"
+    i18n.set_language("en")
+    with pytest.raises(NotGradable) as english:
+        load_notebook(tmp_path / "broken.ipynb")
+    assert str(english.value).endswith("not a notebook (invalid JSON (Expecting property name "
+                                       "enclosed in double quotes: line 1 column 2 (char 1)))")

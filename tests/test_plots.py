@@ -363,8 +363,8 @@ def test_zh_figures_draw_their_titles_labels_and_legends_in_chinese(restore_lang
     for chinese in ("每轮之后的代价", "轮", "代价", "gd，学习率 0.1", "动量 0.9，学习率 0.5",
                     "起点", "最小值"):
         assert chinese in drawn, (chinese, drawn)
-    # a line with maths is drawn by mathtext, which has no Chinese glyphs: it stays English
-    assert surfaces.SURFACES["bowl"].title in drawn, drawn
+    # a line with maths is translated around its maths (drawn with the Chinese font first)
+    assert surfaces.SURFACES["bowl"].title.replace("bowl", "碗形函数") in drawn, drawn
     assert not {"cost after each epoch", "epoch", "cost", "start", "minimum",
                 "gd, lr 0.1"} & set(drawn)
     left = fig.axes[0]  # the artists keep the notebook's English strings
@@ -402,8 +402,9 @@ def test_figure_text_is_translated_by_its_shape_and_leaves_numbers_and_maths():
     assert language.figure_text("gd, lr 0.05", "zh-CN") == "gd，学习率 0.05"
     assert language.figure_text("gd, lr 0.05\ncost", "zh-CN") == "gd，学习率 0.05\n代价"
     assert language.figure_text("gd, lr 0.05", "en") == "gd, lr 0.05"
+    assert language.figure_text("cost $J$", "zh-CN") == "代价 $J$"  # the maths is a hole
     for unchanged in ("0.5", "−1.5", r"$\mathdefault{10^{-3}}$", "gd", "no such entry 3",
-                      "{x} cost", "", "cost $J$"):
+                      "{x} cost", "", "no such entry $J$"):
         assert language.figure_text(unchanged, "zh-CN") == unchanged
 
 

@@ -95,5 +95,43 @@ def N_(message: str) -> str:
     return message
 
 
+class Message(str):
+    """A text with parameters that is English as a string, and says itself in any language.
+
+    ``Message(N_("cell {index} repaired: graded as the cell {name}"), index=3, name="f")`` is the
+    ``str`` ``"cell 3 repaired: graded as the cell f"``: what logs, CSV files and instructors
+    read, and what compares equal to that text. :meth:`translated` gives it in the learner's
+    language (the current one, or ``lang``), its parameters translated too when they are
+    messages themselves (``what=Message(N_("a symbolic link"))``). Copies and pickles keep the
+    message and its parameters.
+    """
+
+    message: str
+    params: dict
+
+    def __new__(cls, message: str, /, **params):
+        self = super().__new__(cls, message.format(**params) if params else message)
+        self.message, self.params = message, params
+        return self
+
+    def translated(self, lang: str | None = None) -> str:
+        params = {key: translated(value, lang) for key, value in self.params.items()}
+        chinese = translations(lang).gettext(self.message)
+        return chinese.format(**params) if params else chinese
+
+    def __reduce__(self):
+        return _message, (type(self), self.message, self.params)
+
+
+def _message(cls, message: str, params: dict) -> Message:
+    return cls(message, **params)
+
+
+def translated(value, lang: str | None = None):
+    """``value`` in the learner's language when it is a :class:`Message`; else ``value``."""
+    return value.translated(lang) if isinstance(value, Message) else value
+
+
 __all__ = ["DOMAIN", "ENV", "LOCALE_DIR", "normalise", "language", "set_language", "detect",
-           "detected", "notebook_language", "translations", "_", "ngettext", "N_"]
+           "detected", "notebook_language", "translations", "_", "ngettext", "N_", "Message",
+           "translated"]

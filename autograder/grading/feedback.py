@@ -42,6 +42,9 @@ from autograder.grading.submission import (
 FIGURES_DIR = REPO_DIR / "notebooks" / "figures"
 #: The unreadable submission's heading (English here; shown in the notebook's language).
 UNREADABLE_TITLE = N_("Your notebook could not be read")
+UNREADABLE_MESSAGE = N_("{title}: {reason}. Nothing in it could be graded, so every function "
+                        "scores 0. Open the file in JupyterLab, save it again (or start from the "
+                        "released notebook) and hand it in again.")
 
 
 def record_for(course_root: Path, student: str, assignment: str) -> Path:
@@ -86,18 +89,39 @@ def student_notebook(nb: dict, record: dict | None, recorded: dict | None) -> di
     unreadable = (record or {}).get("unreadable")
     if unreadable:
         out = json.loads(json.dumps(out))
+        # The reason as make grade said it in each language (the record keeps the English)
+        course = (out.get("metadata") or {}).get("course")
+        said = course.get("unreadable") if isinstance(course, dict) else None
+
+        def reason(lang):
+            if isinstance(said, dict) and isinstance(said.get(lang), str) and said[lang]:
+                return said[lang]
+            return said if isinstance(said, str) and said else unreadable
+
         # In the language of the notebook the page is made of (the feedback's language).
-        with i18n.detected(i18n.notebook_language(out) or i18n.notebook_language(nb)):
-            _unreadable_notes(out, unreadable)
+        page_language = i18n.notebook_language(out) or i18n.notebook_language(nb)
+        with i18n.detected(page_language):
+            _unreadable_notes(out, reason(i18n.language()))
+        if page_language is None:
+            # No language could be read from the file (it may have been any edition): the
+            # same words in the course's other languages under the first.
+            for position, lang in enumerate((x for x in i18n.LANGUAGES if x != "en"), 1):
+                words = _unreadable_message(reason(lang), lang)
+                out["cells"].insert(position, {"cell_type": "markdown", "metadata": {},
+                                               "source": f"**{words}**"})
     return out
+
+
+def _unreadable_message(reason: str, lang: str | None = None) -> str:
+    """The unreadable page's first words, in ``lang`` (the current language when None)."""
+    say = i18n.translations(lang).gettext if lang else _
+    return say(UNREADABLE_MESSAGE).format(title=say(UNREADABLE_TITLE), reason=reason)
 
 
 def _unreadable_notes(out: dict, unreadable: str) -> None:
     """Say on the page, first and in every failed test cell, that nothing could be graded."""
     title = _(UNREADABLE_TITLE)
-    message = _("{title}: {reason}. Nothing in it could be graded, so every function scores "
-                "0. Open the file in JupyterLab, save it again (or start from the released "
-                "notebook) and hand it in again.").format(title=title, reason=unreadable)
+    message = _unreadable_message(unreadable)
     for cell in out["cells"]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
@@ -164,9 +188,12 @@ pre, .jp-OutputArea-output pre, .highlight pre { white-space: pre-wrap !importan
 </style>
 """
 
+#: Shown on the page when MathJax could not be loaded (in the page's language).
+MATHS_OFFLINE = N_("The formulas on this page are shown as LaTeX source: the maths typesetter "
+                   "(MathJax) could not be loaded, probably because this computer is offline.")
+
 MATHS_FALLBACK = """
-<div id="maths-offline">The formulas on this page are shown as LaTeX source: the maths
-typesetter (MathJax) could not be loaded, probably because this computer is offline.</div>
+<div id="maths-offline">@@MATHS_OFFLINE@@</div>
 <script>
 window.addEventListener("load", function () {
   setTimeout(function () {
@@ -218,10 +245,23 @@ def _data_uri(path: Path) -> str | None:
     return _DATA_URIS[key]
 
 
-def make_page(html: str) -> str:
-    html = inline_figures(html, [FIGURES_DIR])
+def figure_folders(language: str | None) -> list[Path]:
+    """Where a page's ``figures/NAME.png`` are looked for: a translated edition's own figures
+    (their text in its language, ``notebooks/<language>/figures/``) first, then the English."""
+    if language and language != "en":
+        return [REPO_DIR / "notebooks" / language / "figures", FIGURES_DIR]
+    return [FIGURES_DIR]
+
+
+def make_page(html: str, language: str | None = None) -> str:
+    import html as html_module
+
+    html = inline_figures(html, figure_folders(language))
     html = html.replace("</head>", PAGE_CSS + "</head>", 1)
-    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + MATHS_FALLBACK, html, count=1)
+    with i18n.detected(language):
+        fallback = MATHS_FALLBACK.replace("@@MATHS_OFFLINE@@",
+                                          html_module.escape(_(MATHS_OFFLINE), quote=False))
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + fallback, html, count=1)
 
 
 class FeedbackPage(feedback_exporter_class()):
@@ -229,4 +269,4 @@ class FeedbackPage(feedback_exporter_class()):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         output, resources = super().from_notebook_node(nb, resources, **kw)
-        return make_page(output), resources
+        return make_page(output, i18n.notebook_language(nb)), resources

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.checks import i18n
-from autograder.checks.i18n import _
+from autograder.checks.i18n import N_, Message, _, translated
 from autograder.localcheck.safefiles import (
     NOTEBOOK_MAX_DEPTH,
     Refused,
@@ -98,9 +98,9 @@ def declared_language(nb: dict) -> tuple[str, list[str]]:
     lang = i18n.normalise(value) if isinstance(value, str) else None
     if lang in i18n.LANGUAGES:
         return lang, []
-    shown = printable(value if isinstance(value, str) else _kind(value))[:40]
-    return "en", [f"the notebook's language ({shown}) is no language of the course: graded on "
-                  "the English release"]
+    shown = printable(value)[:40] if isinstance(value, str) else _kind(value)
+    return "en", [Message(N_("the notebook's language ({language}) is no language of the "
+                             "course: graded on the English release"), language=shown)]
 
 
 def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, list[str]]:
@@ -112,41 +112,45 @@ def find_notebook(folder: Path, assignment: str) -> tuple[Path | None, list[str]
     notes: list[str] = []
     link = link_in_chain(folder, 2)
     if link is not None:
-        notes.append(f"the submission folder {link.name} is a symbolic link: not followed, "
-                     "nothing graded")
+        notes.append(Message(N_("the submission folder {name} is a symbolic link: not "
+                                "followed, nothing graded"), name=link.name))
         return None, notes
     expected = folder / f"{assignment}.ipynb"
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
-        notes.append(f"the submission folder cannot be read ({exc.strerror or exc})")
+        notes.append(Message(N_("the submission folder cannot be read ({reason})"),
+                             reason=exc.strerror or str(exc)))
         return None, notes
     notebooks = []
     for name in names:
         what = describe(folder / name)
         if not name.endswith(".ipynb"):
             if what not in (None, "a folder", "missing"):
-                notes.append(f"{name} is {what}: not followed, not read")
+                notes.append(Message(N_("{name} is {what}: not followed, not read"), name=name,
+                                     what=what))
             continue
         if what is None:
             notebooks.append(folder / name)
         else:
-            notes.append(f"{name} is {what}: not followed, not graded")
+            notes.append(Message(N_("{name} is {what}: not followed, not graded"), name=name,
+                                 what=what))
     if expected in notebooks:
         extra = [p.name for p in notebooks if p != expected]
         if extra:
-            notes.append(f"extra notebooks ignored: {', '.join(extra)}")
+            notes.append(Message(N_("extra notebooks ignored: {names}"), names=", ".join(extra)))
         return expected, notes
     if os.path.lexists(expected):
         return None, notes  # the note above says what it is
     if len(notebooks) == 1:
-        notes.append(f"notebook named {notebooks[0].name} instead of {expected.name}: graded it")
+        notes.append(Message(N_("notebook named {name} instead of {expected}: graded it"),
+                             name=notebooks[0].name, expected=expected.name))
         return notebooks[0], notes
     if notebooks:
-        notes.append(f"no {expected.name}; several other notebooks "
-                     f"({', '.join(p.name for p in notebooks)}): none graded")
+        notes.append(Message(N_("no {expected}; several other notebooks ({names}): none graded"),
+                             expected=expected.name, names=", ".join(p.name for p in notebooks)))
     else:
-        notes.append(f"no {expected.name} in the submission")
+        notes.append(Message(N_("no {expected} in the submission"), expected=expected.name))
     return None, notes
 
 
@@ -159,29 +163,57 @@ def read_any_notebook(path: Path) -> tuple[dict | None, str | None, list[str]]:
                             max_bytes=MAX_NOTEBOOK_BYTES, max_depth=NOTEBOOK_MAX_DEPTH,
                             what="notebook")
     except Refused as exc:
-        return None, str(exc), []
+        return None, exc.args[0], []
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")),
                                                    list):
-        return None, "not a notebook (no list of cells)", []
+        return None, Message(N_("not a notebook (no list of cells)")), []
     notes = []
     version = raw.get("nbformat")
     if version != 4:
         try:
             node = nbformat.reads(json.dumps(raw), as_version=4)
             raw = json.loads(nbformat.writes(node))
-            notes.append(f"nbformat {version} converted to 4")
+            notes.append(Message(N_("nbformat {version} converted to 4"), version=version))
         except Exception as exc:  # noqa: BLE001 - any conversion failure means unreadable
-            return None, f"nbformat {version} could not be converted ({exc})", []
+            return None, Message(N_("nbformat {version} could not be converted ({reason})"),
+                                 version=version, reason=str(exc)), []
     cells = []
     for index, cell in enumerate(raw.get("cells", []), 1):
         if isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw"):
             cells.append(cell)
         else:
-            notes.append(f"cell {index} is not a notebook cell (no cell_type code, markdown "
-                         "or raw): ignored")
+            notes.append(Message(N_("cell {index} is not a notebook cell (no cell_type code, "
+                                    "markdown or raw): ignored"), index=index))
             cells.append(INVALID_CELL)  # keeps the numbering of the notes of later cells
     raw["cells"] = cells
     return raw, None, notes
+
+
+#: How much of an unreadable file is searched for its language, at each end: the zh release's
+#: language cell comes before the first code cell, its metadata at the end of the file.
+SNIFF_BYTES = 256 * 1024
+_COURSE_LANGUAGE = re.compile(
+    rb'"course"\s*:\s*\{[^{}]{0,200}?"language"\s*:\s*"([A-Za-z]{2}(?:[-_][A-Za-z]{2})?)"')
+_LANGUAGE_CELL = re.compile(rb'use_language\(\\"([A-Za-z]{2}(?:[-_][A-Za-z]{2})?)\\"\)')
+
+
+def sniff_language(path: Path) -> str:
+    """The language of a notebook that cannot be read as one (invalid JSON, truncated, ...):
+    ``"zh-CN"`` when its first or last :data:`SNIFF_BYTES` hold the zh release's
+    ``"course": {"language": "zh-CN"}`` metadata or its language cell
+    (``plots.use_language(\\"zh-CN\\")``), else ``"en"``. Bytes only, nothing parsed; never
+    follows a link, and reads no more than :data:`MAX_NOTEBOOK_BYTES`."""
+    try:
+        data = read_regular(path, MAX_NOTEBOOK_BYTES)
+    except Refused:
+        return "en"
+    for part in (data[:SNIFF_BYTES], data[-SNIFF_BYTES:]):
+        for pattern in (_COURSE_LANGUAGE, _LANGUAGE_CELL):
+            for match in pattern.finditer(part):
+                language = i18n.normalise(match.group(1).decode("ascii"))
+                if language in i18n.LANGUAGES and language != "en":
+                    return language
+    return "en"
 
 
 #: Stands for an entry of the student's cell list that is no cell (skipped when rebuilding).
@@ -220,36 +252,47 @@ def _shape_notes(cell: dict, index: int, anchor_set: set[str]) -> tuple[str | No
     """``(grade_id to grade the cell as, notes)`` for one cell of the student's file: the notes
     name what is wrong with a malformed cell (which is then one of the student's own cells)."""
     notes = []
-    where = f"cell {index}"
     metadata = cell.get("metadata", {})
     if not isinstance(metadata, dict):
-        notes.append(f"{where}: its metadata is {_kind(metadata)}, not an object: ignored")
+        notes.append(Message(N_("cell {index}: its metadata is {kind}, not an object: ignored"),
+                             index=index, kind=_kind(metadata)))
         return None, notes
     nb = metadata.get("nbgrader")
     if nb is None:
         return None, notes
     if not isinstance(nb, dict):
-        notes.append(f"{where}: its nbgrader metadata is {_kind(nb)}, not an object: ignored")
+        notes.append(Message(N_("cell {index}: its nbgrader metadata is {kind}, not an object: "
+                                "ignored"), index=index, kind=_kind(nb)))
         return None, notes
     grade_id = nb.get("grade_id")
     if grade_id is None or grade_id == "":
         return None, notes
     if not isinstance(grade_id, str):
-        notes.append(f"{where}: its grade_id is {_kind(grade_id)}, not a name: ignored")
+        notes.append(Message(N_("cell {index}: its grade_id is {kind}, not a name: ignored"),
+                             index=index, kind=_kind(grade_id)))
         return None, notes
     if grade_id not in anchor_set:
-        notes.append(f"{where}: grade_id {grade_id!r} is no cell of this assignment: kept as "
-                     "your own cell")
+        notes.append(Message(N_("cell {index}: grade_id {grade_id} is no cell of this "
+                                "assignment: kept as your own cell"), index=index,
+                             grade_id=repr(grade_id)))
         return None, notes
     if not isinstance(cell.get("source", ""), (str, list)):
-        notes.append(f"{where} ({grade_id}): its source is {_kind(cell.get('source'))}, not "
-                     "text: graded as empty")
+        notes.append(Message(N_("cell {index} ({grade_id}): its source is {kind}, not text: "
+                                "graded as empty"), index=index, grade_id=grade_id,
+                             kind=_kind(cell.get("source"))))
     return grade_id, notes
 
 
-def _kind(value) -> str:
-    return {type(None): "null", list: "a list", dict: "an object", bool: "a boolean",
-            int: "a number", float: "a number", str: "a string"}.get(type(value), "a value")
+#: What a JSON value is, as the notes name it.
+_KINDS = {list: N_("a list"), dict: N_("an object"),
+          bool: N_("a boolean"), int: N_("a number"), float: N_("a number"),
+          str: N_("a string")}
+
+
+def _kind(value) -> Message | str:
+    if value is None:
+        return "null"  # JSON's own word
+    return Message(_KINDS.get(type(value), N_("a value")))
 
 
 def _defined(source: str) -> set[str]:
@@ -287,8 +330,18 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict,
             try:
                 released = releases(language)
             except Exception as exc:  # noqa: BLE001 - the English release still grades it
-                notes.append(f"the {language} release could not be made ({type(exc).__name__}:"
-                             f" {exc}): graded on the English release")
+                notes.append(Message(N_("the {language} release could not be made ({error}): "
+                                        "graded on the English release"), language=language,
+                                     error=f"{type(exc).__name__}: {exc}"))
+                language = "en"
+    if student_nb is None and path is not None and releases is not None:
+        # Its language is not in metadata anyone could read: look for it in the bytes, so the
+        # page is in the language the student reads.
+        language = sniff_language(path)
+        if language != "en":
+            try:
+                released = releases(language)
+            except Exception:  # noqa: BLE001 - the English page still says what happened
                 language = "en"
     if student_nb is None:
         rebuilt = copy.deepcopy(released)
@@ -298,6 +351,9 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict,
                 _restore_master_source(cell, master)
         if unreadable and unreadable not in notes:
             notes.append(unreadable)
+        # the reason, said on the student's page in the page's language (feedback_notebook)
+        course = rebuilt.setdefault("metadata", {}).setdefault("course", {})
+        course["unreadable"] = unreadable or Message(N_("unreadable"))
         return Prepared(rebuilt, notes, unreadable or "unreadable",
                         path.name if path else None, language, released)
 
@@ -322,7 +378,8 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict,
             if len(names) == 1:
                 shaped[position] = (cell, names[0], True, index)
                 present.add(names[0])
-                notes.append(f"cell {index} repaired: graded as the cell {names[0]}")
+                notes.append(Message(N_("cell {index} repaired: graded as the cell {name}"),
+                                     index=index, name=names[0]))
     by_id: dict[str, dict] = {}
     extras: dict[str | None, list[dict]] = {None: []}
     current: str | None = None
@@ -333,7 +390,8 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict,
             extras.setdefault(current, [])
             continue
         if grade_id is not None:
-            notes.append(f"cell {grade_id} duplicated: the first copy is graded")
+            notes.append(Message(N_("cell {grade_id} duplicated: the first copy is graded"),
+                                 grade_id=grade_id))
         extras.setdefault(current, []).append(_extra(cell))
 
     cells = list(extras[None])
@@ -345,18 +403,23 @@ def prepare(folder: Path, assignment: str, released: dict, master: dict,
         theirs = by_id.get(grade_id)
         if meta(template).get("solution"):
             if theirs is None:
-                notes.append(f"cell {grade_id} deleted: graded the released stub")
+                notes.append(Message(N_("cell {grade_id} deleted: graded the released stub"),
+                                     grade_id=grade_id))
             else:
                 cell["source"] = text(theirs)
                 if theirs.get("cell_type") != template.get("cell_type"):
-                    notes.append(f"cell {grade_id} changed to {_printable(theirs.get('cell_type'))}"
-                                 f": graded as {template.get('cell_type')}")
+                    notes.append(Message(N_("cell {grade_id} changed to {kind}: graded as "
+                                            "{cell_type}"), grade_id=grade_id,
+                                         kind=_printable(theirs.get("cell_type")),
+                                         cell_type=template.get("cell_type")))
         else:
             if theirs is None and meta(template).get("grade"):
-                notes.append(f"test cell {grade_id} deleted: restored")
+                notes.append(Message(N_("test cell {grade_id} deleted: restored"),
+                                     grade_id=grade_id))
             elif theirs is not None and meta(template).get("locked") and (
                     text(theirs).strip() != text(template).strip()):
-                notes.append(f"locked cell {grade_id} modified: restored")
+                notes.append(Message(N_("locked cell {grade_id} modified: restored"),
+                                     grade_id=grade_id))
             if meta(template).get("grade") or not meta(template).get("locked"):
                 _restore_master_source(cell, master)
         cells.append(cell)
@@ -435,8 +498,13 @@ def feedback_notebook(prepared: dict, verdicts: dict, test_points: dict[str, str
 
 
 def _feedback_notebook(nb, verdicts, test_points, notes):
+    course = (nb.get("metadata") or {}).get("course")
+    if isinstance(course, dict) and course.get("unreadable"):  # prepare's, never the student's
+        course["unreadable"] = {lang: translated(course["unreadable"], lang)
+                                for lang in i18n.LANGUAGES}
     if notes:
-        lines = "".join(f"- {markdown_text(note)}\n" for note in notes)
+        # each note in the student's language (instructors' summaries keep the English)
+        lines = "".join(f"- {markdown_text(translated(note))}\n" for note in notes)
         nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {},
                                "source": "**" + _("The grader's notes on your submission")
                                          + "**\n\n" + lines})

@@ -54,7 +54,7 @@ from autograder.checks import (  # noqa: F401 - some are imported only to load t
     probe,
 )
 from autograder.checks.cases import KINDS, case_to_plain, describe
-from autograder.checks.i18n import _
+from autograder.checks.i18n import _, translated
 from autograder.checks.judge import explain_exception
 from autograder.localcheck.isolation import (
     ChildResult,
@@ -133,7 +133,7 @@ def load_notebook(path: Path) -> dict:
     try:
         data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=True)
     except Refused as exc:
-        raise NotGradable(f"{path}: {exc}") from None
+        raise NotGradable(f"{path}: {exc.translated()}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -143,7 +143,8 @@ def load_notebook(path: Path) -> dict:
         nb = loads_bounded(text, max_bytes=MAX_NOTEBOOK_BYTES, max_depth=NOTEBOOK_MAX_DEPTH,
                            what="notebook")
     except Refused as exc:
-        raise NotGradable(_("{path}: not a notebook ({reason})").format(path=path, reason=exc)) \
+        raise NotGradable(_("{path}: not a notebook ({reason})").format(
+            path=path, reason=exc.translated())) \
             from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotGradable(_("{path}: not a notebook (no list of cells)").format(path=path))
@@ -384,7 +385,7 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
             "  What this usually means: the code called something that crashes Python itself "
             "(ctypes, a broken extension), or killed its own process.\n"
             "  Hint: a graded function only needs numpy and its arguments.").format(
-                name=name, where=where, reason=child.reason)
+                name=name, where=where, reason=translated(child.reason))
     if child.status == "exited":
         return False, "failed", _(
             "{name}: your code ended its own process{where} (exit code {code}) before the "
@@ -393,7 +394,7 @@ def _judge_child(name: str, child: ChildResult, limits: Limits,
             "  Hint: remove any call that exits Python from the graded cell.").format(
                 name=name, where=where, code=child.returncode)
     return False, "error", _("{name}: the check could not run: {reason}.").format(
-        name=name, reason=child.reason or child.status)
+        name=name, reason=translated(child.reason) or child.status)
 
 
 def _stage_feedback(name: str, stage: dict) -> str:

@@ -80,6 +80,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.checks.i18n import N_, Message
 from autograder.localcheck.safefiles import MESSAGE_MAX_DEPTH, loads_bounded
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -742,7 +743,8 @@ def run_isolated(entry: str, task, limits: Limits | None = None,
                 except OSError as exc:
                     os.close(data_r)
                     os.close(data_w)
-                    return ChildResult("error", reason=f"could not start a child process: {exc}")
+                    return ChildResult("error", reason=Message(
+                        N_("could not start a child process: {error}"), error=str(exc)))
                 _live.add(proc)
             os.close(data_w)
         try:
@@ -851,32 +853,36 @@ def _collect(proc, data_r, limits: Limits, started: float) -> ChildResult:
             returned = True
         elif isinstance(msg, dict) and "__error__" in msg:
             result.status = "memory" if msg["__error__"] == "MemoryError" else "error"
-            result.reason = (f"the child stopped with {msg['__error__']}: "
-                             f"{msg.get('message', '')}")
+            result.reason = Message(N_("the child stopped with {error}: {message}"),
+                                    error=str(msg["__error__"]),
+                                    message=str(msg.get("message", "")))
         else:
             result.messages.append(msg)
     if timed_out:
         result.status = "timeout"
-        result.reason = f"did not finish within {limits.wall_seconds:g} s"
+        result.reason = Message(N_("did not finish within {seconds} s"),
+                                seconds=f"{limits.wall_seconds:g}")
     elif data_overflow:
         result.status = "error"
-        result.reason = f"sent more than {limits.data_bytes} bytes of data"
+        result.reason = Message(N_("sent more than {bytes} bytes of data"),
+                                bytes=limits.data_bytes)
     elif result.status in ("memory", "error"):
         pass
     elif proc.returncode is not None and proc.returncode < 0:
         name = _signal_name(proc.returncode)
         if name == "SIGXCPU":
-            result.status, result.reason = "timeout", "used up its CPU time"
+            result.status, result.reason = "timeout", Message(N_("used up its CPU time"))
         else:
             result.status = "crashed"
-            result.reason = f"the process died ({name}"
-            result.reason += ", a segmentation fault)" if name == "SIGSEGV" else ")"
+            result.reason = Message(N_("the process died ({signal}, a segmentation fault)")
+                                    if name == "SIGSEGV" else N_("the process died ({signal})"),
+                                    signal=name)
     elif not returned:
         result.status = "exited"
-        result.reason = (f"the process ended early (exit code {proc.returncode}) before "
-                         "sending its results")
+        result.reason = Message(N_("the process ended early (exit code {code}) before sending "
+                                   "its results"), code=proc.returncode)
     if bad_lines and result.status == "ok":
-        result.reason = f"{bad_lines} unreadable data line(s) ignored"
+        result.reason = Message(N_("{count} unreadable data line(s) ignored"), count=bad_lines)
     return result
 
 

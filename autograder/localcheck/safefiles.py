@@ -20,6 +20,8 @@ import os
 import stat
 from pathlib import Path
 
+from autograder.checks.i18n import N_, Message
+
 #: A notebook of this course nests about 8 levels (cells, outputs, data); a deeper value is no
 #: notebook a person wrote.
 NOTEBOOK_MAX_DEPTH = 64
@@ -28,21 +30,38 @@ MESSAGE_MAX_DEPTH = 64
 
 
 class Refused(ValueError):
-    """The input was refused (a link, not a regular file, too large, too deep): one line."""
+    """The input was refused (a link, not a regular file, too large, too deep): one line.
+
+    Its argument is a :class:`~autograder.checks.i18n.Message`: ``str(error)`` is English (the
+    instructor's logs and summaries), :meth:`translated` the learner's language."""
+
+    def translated(self, lang: str | None = None) -> str:
+        reason = self.args[0] if self.args else ""
+        return reason.translated(lang) if isinstance(reason, Message) else str(reason)
+
+
+#: What the JSON reader says is wrong (Python's json messages), said in the learner's language.
+JSON_PROBLEMS = {message: message for message in (
+    N_("Expecting value"), N_("Expecting property name enclosed in double quotes"),
+    N_("Expecting ',' delimiter"), N_("Expecting ':' delimiter"), N_("Extra data"),
+    N_("Unterminated string starting at"), N_("Invalid control character at"),
+    N_("Invalid \\escape"), N_("Invalid \\uXXXX escape"),
+    N_("Illegal trailing comma before end of object"),
+    N_("Illegal trailing comma before end of array"))}
 
 
 def kind_of(mode: int) -> str:
     if stat.S_ISLNK(mode):
-        return "a symbolic link"
+        return Message(N_("a symbolic link"))
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return Message(N_("a folder"))
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return Message(N_("a named pipe (FIFO)"))
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return Message(N_("a socket"))
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        return Message(N_("a device"))
+    return Message(N_("not a regular file"))
 
 
 def describe(path: Path) -> str | None:
@@ -52,7 +71,7 @@ def describe(path: Path) -> str | None:
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
+        return Message(N_("unreadable ({reason})"), reason=exc.strerror or str(exc))
     return None if stat.S_ISREG(mode) else kind_of(mode)
 
 
@@ -81,14 +100,18 @@ def read_regular(path: Path, max_bytes: int, follow: bool = False) -> bytes:
     except OSError as exc:
         what = describe(path)
         if what and what != "missing":
-            raise Refused(f"{Path(path).name} is {what}: not followed, not read") from None
-        raise Refused(f"{Path(path).name} cannot be read ({exc.strerror or exc})") from None
+            raise Refused(Message(N_("{name} is {what}: not followed, not read"),
+                                  name=Path(path).name, what=what)) from None
+        raise Refused(Message(N_("{name} cannot be read ({reason})"), name=Path(path).name,
+                              reason=exc.strerror or str(exc))) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"{Path(path).name} is {kind_of(info.st_mode)}: not read")
+            raise Refused(Message(N_("{name} is {what}: not read"), name=Path(path).name,
+                                  what=kind_of(info.st_mode)))
         if info.st_size > max_bytes:
-            raise Refused(f"{Path(path).name} is larger than {_size(max_bytes)}")
+            raise Refused(Message(N_("{name} is larger than {size}"), name=Path(path).name,
+                                  size=_size(max_bytes)))
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, 1 << 20)
@@ -96,15 +119,16 @@ def read_regular(path: Path, max_bytes: int, follow: bool = False) -> bytes:
                 break
             total += len(chunk)
             if total > max_bytes:  # grew while being read
-                raise Refused(f"{Path(path).name} is larger than {_size(max_bytes)}")
+                raise Refused(Message(N_("{name} is larger than {size}"), name=Path(path).name,
+                                      size=_size(max_bytes)))
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def _size(n: int) -> str:
-    return f"{n // 1024**2} MB" if n >= 1024**2 else f"{n} bytes"
+def _size(n: int) -> Message | str:
+    return f"{n // 1024**2} MB" if n >= 1024**2 else Message(N_("{n} bytes"), n=n)
 
 
 def depth(value) -> int:
@@ -131,18 +155,37 @@ def loads_bounded(data: bytes | str, *, max_bytes: int, max_depth: int, what: st
     Invalid JSON raises :class:`Refused` too (it is a ``ValueError``, like ``json``'s own).
     """
     if len(data) > max_bytes:
-        raise Refused(f"{what} larger than {_size(max_bytes)}")
+        raise Refused(Message(N_("{what} larger than {size}"), what=_what(what),
+                              size=_size(max_bytes)))
     try:
         value = json.loads(data)
     except RecursionError:
-        raise Refused(f"{what} nested too deeply (more than {max_depth} levels)") from None
+        raise Refused(_too_deep(what, max_depth)) from None
     except MemoryError:
-        raise Refused(f"{what} too large to read") from None
+        raise Refused(Message(N_("{what} too large to read"), what=_what(what))) from None
+    except json.JSONDecodeError as exc:
+        problem = JSON_PROBLEMS.get(exc.msg)
+        raise Refused(Message(N_("invalid JSON ({problem}: line {line} column {column} (char "
+                                 "{char}))"), problem=Message(problem) if problem else exc.msg,
+                              line=exc.lineno, column=exc.colno, char=exc.pos)) from None
     except ValueError as exc:
-        raise Refused(f"invalid JSON ({exc})") from None
+        raise Refused(Message(N_("invalid JSON ({reason})"), reason=str(exc))) from None
     if depth(value) > max_depth:
-        raise Refused(f"{what} nested too deeply (more than {max_depth} levels)")
+        raise Refused(_too_deep(what, max_depth))
     return value
+
+
+#: The names of what loads_bounded reads, as its callers name it.
+_WHATS = {"notebook": N_("notebook"), "message": N_("message")}
+
+
+def _what(what: str) -> Message | str:
+    return Message(_WHATS[what]) if what in _WHATS else what
+
+
+def _too_deep(what: str, max_depth: int) -> Message:
+    return Message(N_("{what} nested too deeply (more than {depth} levels)"), what=_what(what),
+                   depth=max_depth)
 
 
 def _is_control(char: str) -> bool:

@@ -206,13 +206,16 @@ _LINK = re.compile(r"(\]\(|src=\")(?!https?:|mailto:|#|/|\.\./)([^)\"\s]+)")
 
 def _relocate_links(text: str) -> str:
     """Links of a notebook in ``notebooks/`` rewritten for one in ``notebooks/<language>/``:
-    sibling notebooks stay siblings (the translated edition), everything else (figures) is
-    one folder up."""
+    sibling notebooks stay siblings (the translated edition), and so do the concept figures
+    (``figures/NAME.png``: the edition's own, drawn with their text in its language into
+    ``notebooks/<language>/figures/`` by ``make figures``); everything else is one folder up."""
     names = set(assignments())
 
     def move(match):
         target = match.group(2)
         if target.split("#", 1)[0].removesuffix(".ipynb") in names:
+            return match.group(0)
+        if re.fullmatch(r"(?:\./)?figures/[^/]+\.png", target):
             return match.group(0)
         return f"{match.group(1)}../{target}"
 

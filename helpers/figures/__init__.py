@@ -16,15 +16,20 @@ module ``helpers/figures/nbNN.py`` (owned by the notebook's author), one functio
 Every ``nb*`` module of this package is imported automatically. Regenerate the PNGs with::
 
     python -m helpers.figures                 # all, into notebooks/figures/
+    python -m helpers.figures --language zh-CN   # the Chinese set, notebooks/zh-CN/figures/
     python -m helpers.figures OUTDIR --only 03_momentum_bowl.png
     python -m helpers.figures --list
 
 and reference one from a notebook's markdown as ``![what it shows](figures/03_momentum_bowl.png)``.
+The Chinese set is the same drawing code run under ``helpers.plots.use_language("zh-CN")``: its
+text is translated when drawn, from the helpers' catalogue (each module's ``TEXTS``, marked with
+``N_`` for ``make translations``).
 :func:`check_references` finds references without a file and figures nobody references.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import pkgutil
@@ -37,6 +42,19 @@ from typing import NamedTuple
 REPO_DIR = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 DEFAULT_OUTDIR = NOTEBOOKS_DIR / "figures"
+#: The translated editions' figures: the same drawings with their text in the language, next to
+#: the edition's notebooks (``notebooks/zh-CN/figures/``), so that its ``figures/NAME.png``
+#: links find them.
+LANGUAGES = ("zh-CN",)
+
+
+def outdir_for(language: str = "en") -> Path:
+    """Where ``make figures`` writes the figures of ``language`` (``"en"`` or ``"zh-CN"``)."""
+    if language == "en":
+        return DEFAULT_OUTDIR
+    if language not in LANGUAGES:
+        raise ValueError(f"no figures in {language!r}: use one of {', '.join(['en', *LANGUAGES])}")
+    return NOTEBOOKS_DIR / language / "figures"
 
 #: Registered figures: file name (``"NN_name.png"``) -> function ``() -> matplotlib Figure``.
 FIGURES: dict[str, Callable] = {}
@@ -144,26 +162,30 @@ def render(name: str):
     return fig
 
 
-def generate(outdir: str | Path = DEFAULT_OUTDIR, only: str | Iterable[str] | None = None,
-             verbose: bool = False) -> list[Path]:
+def generate(outdir: str | Path | None = None, only: str | Iterable[str] | None = None,
+             verbose: bool = False, language: str = "en") -> list[Path]:
     """Draw registered figures with the Agg backend and save them as PNGs in ``outdir``.
 
-    outdir : folder to write into (created if needed), by default ``notebooks/figures/``
+    outdir : folder to write into (created if needed), by default :func:`outdir_for`
+        ``(language)``: ``notebooks/figures/``, or ``notebooks/zh-CN/figures/`` for Chinese
     only : a figure name (``"03_momentum_bowl.png"``, the ``.png`` may be left out), a list of
         names, or ``None`` for all
     verbose : print each file written
+    language : ``"en"``, or ``"zh-CN"`` to draw the figures' text in Chinese (as
+        ``plots.use_language`` does in a notebook); the language the caller had is restored
 
     Returns the paths written, in name order. Every figure is closed after saving. Raises
     ``KeyError`` for an unknown name and ``RuntimeError`` naming the figure whose function
     failed.
     """
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     from helpers import plots
 
     load_all()
     names = _select(only)
-    outdir = Path(outdir)
+    outdir = Path(outdir) if outdir is not None else outdir_for(language)
     previous_backend = plt.get_backend()
     switched = previous_backend.lower() != "agg"
     if switched:
@@ -173,8 +195,10 @@ def generate(outdir: str | Path = DEFAULT_OUTDIR, only: str | Iterable[str] | No
         for name in names:
             before = set(plt.get_fignums())
             try:
-                fig = render(name)
-                path = plots.save_figure(fig, outdir / name)
+                # translated when drawn, so the language holds until the PNG is written
+                with mpl.rc_context(), _drawing_language(language):
+                    fig = render(name)
+                    path = plots.save_figure(fig, outdir / name)
             except Exception as error:
                 raise RuntimeError(f"figure {name} ({_where(FIGURES[name])}) failed: "
                                    f"{type(error).__name__}: {error}") from error
@@ -191,6 +215,26 @@ def generate(outdir: str | Path = DEFAULT_OUTDIR, only: str | Iterable[str] | No
             except Exception:  # e.g. an interactive backend that cannot start headless
                 pass
     return written
+
+
+@contextlib.contextmanager
+def _drawing_language(language: str):
+    """Figures drawn in ``language`` for the block; afterwards the caller's language again
+    (its font family comes back with the caller's ``rc_context``)."""
+    from helpers import plots
+
+    if language == "en" and plots.LANGUAGE in (None, "en"):
+        yield
+        return
+    if language != "en":
+        outdir_for(language)  # an unknown language is refused here
+    previous = plots.LANGUAGE
+    plots.use_language(language)
+    try:
+        yield
+    finally:
+        plots.use_language(previous if previous not in (None, "en") else "en")
+        plots.LANGUAGE = previous
 
 
 class References(NamedTuple):
@@ -242,5 +286,5 @@ def check_references(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> References:
     return References(missing, unreferenced)
 
 
-__all__ = ["DEFAULT_OUTDIR", "FIGURES", "References", "check_references", "figure",
-           "figure_modules", "figure_references", "generate", "load_all", "render"]
+__all__ = ["DEFAULT_OUTDIR", "FIGURES", "LANGUAGES", "References", "check_references", "figure",
+           "figure_modules", "figure_references", "generate", "load_all", "outdir_for", "render"]

@@ -1,4 +1,5 @@
-"""``python -m helpers.figures [OUTDIR] [--only NAME ...] [--list]``: regenerate concept figures."""
+"""``python -m helpers.figures [OUTDIR] [--language zh-CN] [--only NAME ...] [--list]``:
+regenerate concept figures."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.figures",
         description="Draw the course's concept figures (helpers/figures/nb*.py) as PNG files.")
-    parser.add_argument("outdir", nargs="?", default=str(figures.DEFAULT_OUTDIR),
-                        help="folder to write into (default: notebooks/figures/)")
+    parser.add_argument("outdir", nargs="?", default=None,
+                        help="folder to write into (default: notebooks/figures/, or "
+                        "notebooks/LANGUAGE/figures/ with --language)")
+    parser.add_argument("--language", choices=["en", *figures.LANGUAGES], default="en",
+                        help="the language of the figures' text (default: en)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="draw only this figure, e.g. 03_momentum_bowl.png (repeatable)")
     parser.add_argument("--list", action="store_true",
@@ -37,14 +41,15 @@ def main(argv=None) -> int:
                   + (f"  {summary[0]}" if summary else ""))
         return 0
     try:
-        written = figures.generate(args.outdir, only=args.only, verbose=True)
+        written = figures.generate(args.outdir, only=args.only, verbose=True,
+                                   language=args.language)
     except KeyError as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 2
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"{len(written)} figure(s) in {args.outdir}")
+    print(f"{len(written)} figure(s) in {args.outdir or figures.outdir_for(args.language)}")
     return 0
 
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from helpers import plots, surfaces, training
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('bowl {0}: {1} steps'), N_('saddle {0}: {1} steps'),
+)
 
 # Learning rate per surface and method, chosen so each method shows its character.
 SETTINGS = {

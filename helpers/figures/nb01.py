@@ -12,6 +12,18 @@ from matplotlib.patches import FancyArrowPatch
 
 from helpers import plots
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('input {0}'), N_('layer {0}: ReLU'), N_('layer {0}: sigmoid'), N_('= P(class {0})'),
+    N_("The course's network: layers_dims = ({0}, {1}, {2}, {3}), {4} layers with weights"),
+    N_('cost {0}'), N_('tangent: slope {0} = {1}'), N_('step {0} = +{1}'), N_('parameter {0}'),
+    N_('One gradient step with learning rate {0} = {1}'), N_('too small: {0} = {1}'),
+    N_('about right: {0} = {1}'), N_('too large: {0} = {1}'), N_('factor {0} = {1} per step'),
+    N_('factor {0} = +{1} per step'),
+)
 
 LAYER_SIZES = (2, 5, 2, 1)
 

@@ -10,6 +10,19 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from helpers import plots
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('(in order)'), N_('m = {0} examples, one column each'),
+    N_('shuffle the columns of X and Y with the same permutation'), N_('{0} columns'),
+    N_('(the last,'), N_('smaller one)'), N_('shuffled,'), N_('cut'),
+    N_('batch GD, {0} examples per step'), N_('mini-batch GD, {0} per step'),
+    N_('stochastic GD, {0} per step'), N_('batch GD'), N_('mini-batch GD'), N_('stochastic GD'),
+    N_('weight {0}'), N_('bias {0}'), N_('{0} steps, {1} = {2}'), N_('final cost {0} (best {1})'),
+    N_('The same cost, the same steps: smaller batches give noisier directions'),
+)
 
 
 @figure("02_partition.png")

@@ -9,6 +9,20 @@ import numpy as np
 
 from helpers import plots, surfaces
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('{0} = {1}: about {2} steps'), N_('age {0} of a value (steps ago)'),
+    N_('{0} falls to {1} after about {2} steps (dots)'),
+    N_('The weight each past value gets in {0}'), N_('noisy values'), N_('step {0}'), N_('value'),
+    N_('Larger {0}: smoother, but later'), N_('The first steps: starting from {0} biases {1} low'),
+    N_('learning rate {0}: GD zig-zags, momentum swings'),
+    N_('learning rate {0} > {1}/{2}: GD diverges'), N_('gd, its best lr {0}/{1} = {2}'),
+    N_('momentum, its best pair: lr {0}, beta {1}'),
+    N_('each with its own best settings, {0} steps'), N_('{0}: rate {1} against {2} per step'),
+)
 
 BETAS = (0.5, 0.9, 0.98)
 BETA_COLORS = ("#56B4E9", "#D55E00", "#332288")

@@ -11,6 +11,26 @@ import numpy as np
 
 from helpers import plots, surfaces
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('RMSprop, lr {0}, beta2 {1}'), N_('{0} steps on the bowl {1}'),
+    N_('GD: |step along x| (gentle axis)'), N_('GD: |step along y| (steep axis)'),
+    N_('RMSprop: |step along x| (gentle axis)'), N_('RMSprop: |step along y| (steep axis)'),
+    N_('length of the step along each axis'),
+    N_('GD: the steep axis gets {0} times the push of the gentle one.'),
+    N_('RMSprop: at first, the same length along both axes.'),
+    N_('{0} (epsilon outside: this course, PyTorch)'), N_('{0} (epsilon inside: Keras RMSprop)'),
+    N_('cap {0}'), N_('running mean of squared gradients {0}'),
+    N_('factor the gradient is multiplied by'), N_('{0}: the two placements agree only when {1}'),
+    N_('Adagrad, lr {0}'), N_('Adagrad after {0} steps'), N_('RMSprop after {0} steps'),
+    N_('(distance {0})'), N_('Adagrad: along x (gentle axis)'), N_('Adagrad: along y (steep axis)'),
+    N_('RMSprop: along x (gentle axis)'), N_('RMSprop: along y (steep axis)'),
+    N_('rate per coordinate  {0}'), N_("Adagrad's rates can only fall;"),
+    N_("RMSprop's rise again as the gradients shrink"),
+)
 
 GD_LEARNING_RATE = 0.09  # just under 2 / condition = 0.1, the largest rate GD survives
 RMSPROP_LEARNING_RATE = 0.2

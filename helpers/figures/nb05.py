@@ -11,6 +11,18 @@ import numpy as np
 
 from helpers import plots
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('gradient {0} (noisy, mean {1})'), N_('raw {0}'), N_('corrected {0}'), N_('true mean {0}'),
+    N_('first moment, {0}: raw {1} is {2} at step {3}'), N_('true {0}'),
+    N_('second moment, {0}: raw {1} is still {2} at step {3}'), N_('both corrected\n(Adam)'),
+    N_('only the first\nmoment corrected'), N_('only the second\nmoment corrected'),
+    N_('no correction'), N_('{0} x lr'), N_('first step / learning rate'),
+    N_("Adam's first step, {0}, {1}, any gradient {2}"),
+)
 
 BETA1, BETA2 = 0.9, 0.999
 GRADIENT_MEAN, GRADIENT_STD = 1.0, 0.5

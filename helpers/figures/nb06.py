@@ -12,6 +12,20 @@ import numpy as np
 
 from helpers import plots, surfaces
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('constant rate {0}'), N_('decaying rate {0} / ({1} + {2} t)'),
+    N_('{0} noisy gradient steps on the bowl'), N_('(faint: raw, bold: mean of {0} steps)'),
+    N_('Close to the minimum the steps are mostly noise'), N_('update_lr: decayed every epoch'),
+    N_('All {0} epochs ({1} = {2}, {3} = {4}; log scale)'),
+    N_('The first {0} epochs: epochs {1} and {2} both run at {3}'),
+    N_('inverse-time decay, staircase'), N_('exponential decay'), N_('step decay'),
+    N_('cosine decay'), N_('epoch {0}'), N_('last: {0}'), N_('last: about {0}'),
+    N_('learning rate ({0} = {1})'),
+)
 
 LEARNING_RATE0 = 0.1
 NUM_EPOCHS = 5000
@@ -128,11 +142,12 @@ def decay_schedules():
 def other_schedules():
     """Inverse-time staircase, exponential, step and cosine schedules side by side."""
     panels = (
-        (inverse_time_staircase, "inverse time, staircase",
+        (inverse_time_staircase, "inverse-time decay, staircase",
          r"$\alpha_0 / (1 + d\lfloor e/T \rfloor)$, $d$ = 1, $T$ = 1000"),
-        (exponential, "exponential", r"$\alpha_0\,\gamma^{e}$, $\gamma$ = 0.999"),
-        (step, "step", r"$\alpha_0\,\gamma^{\lfloor e/T \rfloor}$, $\gamma$ = 0.5, $T$ = 1000"),
-        (cosine, "cosine", r"$\frac{1}{2}\alpha_0(1 + \cos(\pi e / N))$, $N$ = 5000"),
+        (exponential, "exponential decay", r"$\alpha_0\,\gamma^{e}$, $\gamma$ = 0.999"),
+        (step, "step decay",
+         r"$\alpha_0\,\gamma^{\lfloor e/T \rfloor}$, $\gamma$ = 0.5, $T$ = 1000"),
+        (cosine, "cosine decay", r"$\frac{1}{2}\alpha_0(1 + \cos(\pi e / N))$, $N$ = 5000"),
     )
     fig, axes = plots.figure(ncols=4, width=14.0, height=3.6, sharey=True)
     epochs = np.arange(NUM_EPOCHS)

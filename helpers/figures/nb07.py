@@ -11,6 +11,16 @@ import numpy as np
 
 from helpers import plots, surfaces
 from helpers.figures import figure
+from helpers.language import N_
+
+#: The figures' texts, as their shapes (numbers and maths are holes), for the helpers'
+#: catalogue: drawn in Chinese under plots.use_language("zh-CN") (make figures).
+TEXTS = (
+    N_('momentum, {0} = {1}'), N_('parameter {0} (gradients ~ {1})'),
+    N_('size of the step, {0} = {1} (dashed)'), N_('no bias correction:'),
+    N_('first steps too big'), N_('learning rate {0}, beta {1}'),
+    N_('learning rate {0}, beta {1} (plain GD)'), N_('after {0} steps: {1} from the minimum'),
+)
 
 EPSILON = 1e-8
 
