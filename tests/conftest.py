@@ -15,6 +15,12 @@ once per assignment per test run (the same file cache and lock, one lock per ass
 copied into the asking test's folder. tests/test_notebooks.py compares all of them with
 notebooks/; the grading fixtures build their classes from a few of them; each used to generate
 its own.
+
+``grading_template``: the course template every ``python -m autograder grade`` builds first in
+``<course>/.grading/template`` (nbgrader's releases and gradebook of all masters: a minute
+under load), built once per test run by the grader's own ``ensure_template`` (the same file
+cache and lock) and copied into a new course before its first grade. It depends on the
+masters only, and the grader checks its digest of them before using it.
 """
 
 from __future__ import annotations
@@ -150,3 +156,23 @@ def released_notebooks(request):
         return written
 
     return get
+
+
+@pytest.fixture(scope="session")
+def grading_template(request):
+    """``grading_template(course)``: ``course/.grading/template`` as the grader builds it for the
+    current masters (built once per run); returns ``course``."""
+    from types import SimpleNamespace
+
+    from autograder.grading.run import ensure_template
+
+    work = _run_folder(request.config) / "grading-work"
+
+    def seed(course: Path) -> Path:
+        template = ensure_template(SimpleNamespace(work=work))  # under the grader's own lock
+        target = course / ".grading" / "template"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(template, target)
+        return course
+
+    return seed

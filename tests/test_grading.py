@@ -43,11 +43,11 @@ def run_grade(course: Path, *extra: str, env_extra: dict[str, str] | None = None
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, released_notebooks):
+def graded(tmp_path_factory, released_notebooks, grading_template):
     root = tmp_path_factory.mktemp("grading")
     release = root / "release"
     released_notebooks(release, students.ASSIGNMENTS)
-    course = root / "course"
+    course = grading_template(root / "course")
     students.build_class(course, release, REPO_DIR)
     gradebook_before = None
     result = run_grade(course, "--jobs", "2")
@@ -181,10 +181,10 @@ SUBSET = ("perfect", "sign_error", "crashing", "dead_kernel", "hostile_patch", "
 
 
 @pytest.fixture(scope="module")
-def sequential(graded, tmp_path_factory):
+def sequential(graded, tmp_path_factory, grading_template):
     """``SUBSET``'s submissions graded in one shard (``--jobs 1``), every kernel and check child
     started from scratch (``OPTIM_GRADER_NO_ZYGOTE=1``), in a course of their own."""
-    course = tmp_path_factory.mktemp("sequential") / "course"
+    course = grading_template(tmp_path_factory.mktemp("sequential") / "course")
     for student in SUBSET:
         shutil.copytree(graded["course"] / "submitted" / student,
                         course / "submitted" / student)
@@ -193,7 +193,8 @@ def sequential(graded, tmp_path_factory):
     return {"course": course, "result": result}
 
 
-def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, sequential, tmp_path):
+def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, sequential, tmp_path,
+                                                               grading_template):
     """The class was graded by two shards (``--jobs 2`` runs ``grade --shard 1/2`` and
     ``--shard 2/2``); ``--merge-only`` over the records they wrote for ``SUBSET`` gives the
     grades.csv that one sequential run of the same submissions gives."""
@@ -202,7 +203,7 @@ def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, sequentia
     pairs = [p for p in list_submissions(graded["course"], students.ASSIGNMENTS)
              if p[0] in SUBSET]
     assert all(shard_of(pairs, i, 2) for i in (1, 2))  # both shards' records are merged
-    course = tmp_path / "course"
+    course = grading_template(tmp_path / "course")
     shutil.copytree(sequential["course"] / "submitted", course / "submitted")
     for student in SUBSET:
         shutil.copytree(graded["course"] / ".grading" / "records" / student,

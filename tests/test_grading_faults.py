@@ -53,8 +53,9 @@ def scores(course: Path) -> dict[str, float]:
                 if row["assignment"] == ASSIGNMENT}
 
 
-def test_a_kernel_that_cannot_start_stops_the_run_and_blames_no_student(tmp_path):
-    course = tmp_path / "course"
+def test_a_kernel_that_cannot_start_stops_the_run_and_blames_no_student(tmp_path,
+                                                                      grading_template):
+    course = grading_template(tmp_path / "course")
     submit(course, "alice")
     # 20 MiB of address space: no Python kernel can start under it. The preflight waits 60 s
     # for the kernel by default; this one never answers, so 5 s
@@ -86,8 +87,8 @@ def test_a_kernel_that_cannot_start_stops_the_run_and_blames_no_student(tmp_path
     assert scores(course) == {"alice": 10.0}
 
 
-def test_a_submission_that_stalls_the_grader_costs_no_one_else(tmp_path):
-    course = tmp_path / "course"
+def test_a_submission_that_stalls_the_grader_costs_no_one_else(tmp_path, grading_template):
+    course = grading_template(tmp_path / "course")
     submit(course, "alice")
     # Thirty-odd seconds of legitimate cells; a 12-second watchdog stands in for a grader fault.
     submit(course, "bob", ["import time\ntime.sleep(4)"] * 8)

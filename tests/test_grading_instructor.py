@@ -64,11 +64,11 @@ def gradebook(course: Path):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, released_notebooks):
+def course(tmp_path_factory, released_notebooks, grading_template):
     root = tmp_path_factory.mktemp("instructor")
     release = root / "release"
     released_notebooks(release, [GD, CMP])
-    course = root / "course"
+    course = grading_template(root / "course")
     students.write(course, "ana", GD, students.notebook(release, GD))
     # Ben's function fails its check: his autograded notebook holds the kernel's traceback.
     students.write(course, "ben", GD, students.notebook(
