@@ -45,14 +45,16 @@ _RUNS_KEPT_SECONDS = 24 * 3600
 
 
 # The slowest modules first (seconds of one module's tests, measured under load on 2 cores,
-# 2026-12-03): with ``--dist loadfile`` a long module handed out last runs alone at the end of
-# the run while the other worker idles. xdist would otherwise order modules by their number of
-# tests (``--loadscope-reorder``, its default), which puts the 3-test, 8-minute
-# test_grading_faults near the end; pytest_configure turns that off so this order is kept.
-_SLOWEST_FIRST = ["test_grading_instructor", "test_notebooks", "test_grading",
-                  "test_grading_faults", "test_grading_hostile", "test_student_package",
-                  "test_grading_exchange", "test_check_command", "test_training",
-                  "test_diagnosis", "test_catalogue"]
+# 2026-12-04: notebooks 1110, translations 743, instructor 346, faults 336, grading 248,
+# exchange 240, hostile 193, i18n 97, student_package 92, ...): with ``--dist loadfile`` a long
+# module handed out last runs alone at the end of the run while the other worker idles. xdist
+# would otherwise order modules by their number of tests (``--loadscope-reorder``, its
+# default), which puts a module of few long tests near the end; pytest_configure turns that
+# off so this order is kept.
+_SLOWEST_FIRST = ["test_notebooks", "test_translations", "test_grading_instructor",
+                  "test_grading", "test_grading_exchange", "test_grading_faults",
+                  "test_grading_hostile", "test_i18n", "test_student_package", "test_diagnosis",
+                  "test_check_command", "test_grading_units", "test_training", "test_catalogue"]
 
 
 def pytest_configure(config):
