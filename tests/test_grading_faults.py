@@ -57,9 +57,9 @@ def test_a_kernel_that_cannot_start_stops_the_run_and_blames_no_student(tmp_path
                                                                       grading_template):
     course = grading_template(tmp_path / "course")
     submit(course, "alice")
-    # 20 MiB of address space: no Python kernel can start under it. The preflight waits 60 s
-    # for the kernel by default; this one never answers, so 5 s
-    # (OPTIM_GRADER_KERNEL_START_TIMEOUT) end the same wait sooner.
+    # 20 MiB of address space: no Python kernel can start under it (it dies before answering).
+    # The preflight waits up to 60 s for a kernel by default; 5 s
+    # (OPTIM_GRADER_KERNEL_START_TIMEOUT) bound this run even if the kernel hung instead.
     result = grade(course, "--memory", "20MiB",
                    env_extra={"OPTIM_GRADER_KERNEL_START_TIMEOUT": "5"})
     assert result.returncode == 2, result.stdout + result.stderr
