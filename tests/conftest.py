@@ -15,6 +15,12 @@ once per assignment per test run (the same file cache and lock, one lock per ass
 copied into the asking test's folder. tests/test_notebooks.py compares all of them with
 notebooks/; the grading fixtures build their classes from a few of them; each used to generate
 its own.
+
+``grading_template``: the course template every ``python -m autograder grade`` builds first in
+``<course>/.grading/template`` (nbgrader's releases and gradebook of all masters: a minute
+under load), built once per test run by the grader's own ``ensure_template`` (the same file
+cache and lock) and copied into a new course before its first grade. It depends on the
+masters only, and the grader checks its digest of them before using it.
 """
 
 from __future__ import annotations
@@ -39,14 +45,16 @@ _RUNS_KEPT_SECONDS = 24 * 3600
 
 
 # The slowest modules first (seconds of one module's tests, measured under load on 2 cores,
-# 2026-12-03): with ``--dist loadfile`` a long module handed out last runs alone at the end of
-# the run while the other worker idles. xdist would otherwise order modules by their number of
-# tests (``--loadscope-reorder``, its default), which puts the 3-test, 8-minute
-# test_grading_faults near the end; pytest_configure turns that off so this order is kept.
-_SLOWEST_FIRST = ["test_grading_instructor", "test_notebooks", "test_grading",
-                  "test_grading_faults", "test_grading_hostile", "test_student_package",
-                  "test_grading_exchange", "test_check_command", "test_training",
-                  "test_diagnosis", "test_catalogue"]
+# 2026-12-04: notebooks 1110, translations 743, instructor 346, faults 336, grading 248,
+# exchange 240, hostile 193, i18n 97, student_package 92, ...): with ``--dist loadfile`` a long
+# module handed out last runs alone at the end of the run while the other worker idles. xdist
+# would otherwise order modules by their number of tests (``--loadscope-reorder``, its
+# default), which puts a module of few long tests near the end; pytest_configure turns that
+# off so this order is kept.
+_SLOWEST_FIRST = ["test_notebooks", "test_translations", "test_grading_instructor",
+                  "test_grading", "test_grading_exchange", "test_grading_faults",
+                  "test_grading_hostile", "test_i18n", "test_student_package", "test_diagnosis",
+                  "test_check_command", "test_grading_units", "test_training", "test_catalogue"]
 
 
 def pytest_configure(config):
@@ -150,3 +158,23 @@ def released_notebooks(request):
         return written
 
     return get
+
+
+@pytest.fixture(scope="session")
+def grading_template(request):
+    """``grading_template(course)``: ``course/.grading/template`` as the grader builds it for the
+    current masters (built once per run); returns ``course``."""
+    from types import SimpleNamespace
+
+    from autograder.grading.run import ensure_template
+
+    work = _run_folder(request.config) / "grading-work"
+
+    def seed(course: Path) -> Path:
+        template = ensure_template(SimpleNamespace(work=work))  # under the grader's own lock
+        target = course / ".grading" / "template"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(template, target)
+        return course
+
+    return seed

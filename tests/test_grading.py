@@ -32,20 +32,22 @@ CSV_HEADER = ["assignment", "duedate", "timestamp", "student_id", "last_name", "
               "email", "raw_score", "late_submission_penalty", "score", "max_score"]
 
 
-def run_grade(course: Path, *extra: str) -> subprocess.CompletedProcess:
+def run_grade(course: Path, *extra: str, env_extra: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([os.path.dirname(PY), env.get("PATH", "")])
+    env.update(env_extra or {})
     return subprocess.run([PY, "-m", "autograder", "grade", "--course", str(course),
                            "--cell-timeout", "5", "--quiet", *extra],
                           capture_output=True, text=True, cwd=REPO_DIR, env=env, timeout=900)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, released_notebooks):
+def graded(tmp_path_factory, released_notebooks, grading_template):
     root = tmp_path_factory.mktemp("grading")
     release = root / "release"
     released_notebooks(release, students.ASSIGNMENTS)
-    course = root / "course"
+    course = grading_template(root / "course")
     students.build_class(course, release, REPO_DIR)
     gradebook_before = None
     result = run_grade(course, "--jobs", "2")
@@ -95,7 +97,7 @@ def test_flags_name_the_tampering_only(graded):
 
 def test_summary_has_a_line_for_every_broken_submission(graded):
     out = graded["result"].stdout
-    assert f"Graded {len(students.EXPECTED)} submissions of 15 students" in out
+    assert f"Graded {len(students.EXPECTED)} submissions of 16 students" in out
     for student, needle in [("broken_json", "invalid JSON"), ("deleted_cell", "deleted"),
                             ("old_nbformat", "nbformat 3"), ("renamed", "instead of"),
                             ("perfect", "extra notebooks ignored"),
@@ -173,23 +175,68 @@ def test_regrading_is_idempotent_and_resumes(graded):
     assert (course / "grades.csv").read_text(encoding="utf-8") == before
 
 
-def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, tmp_path):
-    course = tmp_path / "course"
-    shutil.copytree(graded["course"] / "submitted", course / "submitted")
-    keep = {"perfect", "hostile_patch", "undampened"}
-    for folder in (course / "submitted").iterdir():
-        if folder.name not in keep:
-            shutil.rmtree(folder)
-    one = run_grade(course, "--jobs", "1")
-    assert one.returncode == 0, one.stderr
-    sequential = (course / "grades.csv").read_text(encoding="utf-8")
-    shutil.rmtree(course / ".grading")
-    for i in (1, 2, 3):
-        shard = run_grade(course, "--shard", f"{i}/3")
-        assert shard.returncode == 0, shard.stderr
+# A few students of the class, graded again in one sequential run (one shard) and without the
+# zygotes: right, wrong, crashing and tampering code, a kernel that dies, two assignments.
+SUBSET = ("perfect", "sign_error", "crashing", "dead_kernel", "hostile_patch", "undampened")
+
+
+@pytest.fixture(scope="module")
+def sequential(graded, tmp_path_factory, grading_template):
+    """``SUBSET``'s submissions graded in one shard (``--jobs 1``), every kernel and check child
+    started from scratch (``OPTIM_GRADER_NO_ZYGOTE=1``), in a course of their own."""
+    course = grading_template(tmp_path_factory.mktemp("sequential") / "course")
+    for student in SUBSET:
+        shutil.copytree(graded["course"] / "submitted" / student,
+                        course / "submitted" / student)
+    result = run_grade(course, "--jobs", "1", env_extra={"OPTIM_GRADER_NO_ZYGOTE": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"course": course, "result": result}
+
+
+def test_shards_merge_to_the_same_result_as_one_sequential_run(graded, sequential, tmp_path,
+                                                               grading_template):
+    """The class was graded by two shards (``--jobs 2`` runs ``grade --shard 1/2`` and
+    ``--shard 2/2``); ``--merge-only`` over the records they wrote for ``SUBSET`` gives the
+    grades.csv that one sequential run of the same submissions gives."""
+    from autograder.grading.run import list_submissions, shard_of
+
+    pairs = [p for p in list_submissions(graded["course"], students.ASSIGNMENTS)
+             if p[0] in SUBSET]
+    assert all(shard_of(pairs, i, 2) for i in (1, 2))  # both shards' records are merged
+    course = grading_template(tmp_path / "course")
+    shutil.copytree(sequential["course"] / "submitted", course / "submitted")
+    for student in SUBSET:
+        shutil.copytree(graded["course"] / ".grading" / "records" / student,
+                        course / ".grading" / "records" / student)
     merged = run_grade(course, "--merge-only")
-    assert merged.returncode == 0, merged.stderr
-    assert (course / "grades.csv").read_text(encoding="utf-8") == sequential
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert "(0 graded now" in merged.stdout, merged.stdout
+    assert (course / "grades.csv").read_text(encoding="utf-8") == \
+        (sequential["course"] / "grades.csv").read_text(encoding="utf-8")
+
+
+def test_zygotes_and_fresh_processes_grade_alike(graded, sequential):
+    """The zygotes (kernels, check children) only make starts faster: the class was graded with
+    them; without them, the same scores and the same feedback for right, wrong and crashing
+    code and for a kernel that dies."""
+    zygote, scratch = graded["course"], sequential["course"]
+
+    def rows(course: Path) -> dict:
+        return {(r["student_id"], r["assignment"]): (r["score"], r["max_score"])
+                for r in read_csv(course / "grades.csv") if r["student_id"] in SUBSET}
+
+    assert rows(scratch) == rows(zygote)
+    assert len(rows(scratch)) == len(SUBSET) * len(assignments())
+    pages = {}
+    for mode, course in (("zygote", zygote), ("scratch", scratch)):
+        pages[mode] = {(student, assignment): (course / "feedback" / student / assignment /
+                                               f"{assignment}.html").read_text(encoding="utf-8")
+                       .replace(str(course), "")
+                       for student, assignment in students.EXPECTED if student in SUBSET}
+    assert "CheckFailed" in pages["zygote"][("sign_error", students.GD)]
+    assert "exit" in pages["zygote"][("crashing", students.GD)]
+    for key, page in pages["zygote"].items():
+        assert page == pages["scratch"][key], key
 
 
 def test_mistakes_csv_says_what_the_class_got_wrong(graded, capsys):

@@ -216,8 +216,8 @@ def code_cell(source: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("hostile") / "course"
+def graded(tmp_path_factory, grading_template):
+    course = grading_template(tmp_path_factory.mktemp("hostile") / "course")
     build_class(course)
     OTHER_COPY.mkdir(parents=True)
     import shutil

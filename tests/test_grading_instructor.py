@@ -6,7 +6,9 @@ One module-scoped class (two students, 01_gradient_descent and the written answe
 override of an autograded score, extra credit, a student's name and e-mail and two due dates.
 The tests regrade in the order an instructor might (plain, after a resubmission, ``--fresh`` on one
 assignment) and look for every entry in the gradebook, the feedback and the exports. The tests of
-this module run in order and share the course.
+this module share the course; each asks for what it reads (``course``: graded once and the
+entries made; ``regraded``: then one plain regrade), so any one of them runs alone; those that
+change the course run last and leave the entries as they found them.
 """
 
 from __future__ import annotations
@@ -62,11 +64,11 @@ def gradebook(course: Path):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, released_notebooks):
+def course(tmp_path_factory, released_notebooks, grading_template):
     root = tmp_path_factory.mktemp("instructor")
     release = root / "release"
     released_notebooks(release, [GD, CMP])
-    course = root / "course"
+    course = grading_template(root / "course")
     students.write(course, "ana", GD, students.notebook(release, GD))
     # Ben's function fails its check: his autograded notebook holds the kernel's traceback.
     students.write(course, "ben", GD, students.notebook(
@@ -127,8 +129,17 @@ def assert_entries_kept(course: Path, review: bool = False) -> None:
                                                   ("ben", CMP), ("cid", GD)]
 
 
-def test_plain_regrade_keeps_every_entry_and_exports_them(course):
+@pytest.fixture(scope="module")
+def regraded(course):
+    """The course after one plain regrade following the instructor's entries: the feedback,
+    the exports and the gradebook's backups then hold them."""
     result = run_grade(course["course"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dict(course, result=result)
+
+
+def test_plain_regrade_keeps_every_entry_and_exports_them(regraded):
+    course, result = regraded, regraded["result"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert_entries_kept(course["course"])
     assert "Answers waiting for a hand grade: 1 " in result.stdout, result.stdout
@@ -157,7 +168,8 @@ def assert_clean(html: str) -> None:
     assert "BEGIN SOLUTION" not in html or "update_parameters_with_gd" in html
 
 
-def test_feedback_pages_show_hand_grades_and_comments(course):
+def test_feedback_pages_show_hand_grades_and_comments(regraded):
+    course = regraded
     c = course["course"]
     ana = page(c, "ana", CMP)
     assert "Score: 4.0 / 5.0" in ana and "Good evidence; say more." in ana
@@ -211,7 +223,8 @@ def test_release_feedback_works_without_timestamps(course):
     assert len(released) == 3, result.stdout + result.stderr  # ana, ben and cid
 
 
-def test_late_penalty_applies_to_the_late_assignment_only(course):
+def test_late_penalty_applies_to_the_late_assignment_only(regraded):
+    course = regraded
     rows = {(r["student_id"], r["assignment"]): r for r in read_csv(course["course"] /
                                                                     "grades.csv")}
     # 07 was due on 19 November, handed in on the 20th: "zero" takes the whole score.
@@ -223,7 +236,8 @@ def test_late_penalty_applies_to_the_late_assignment_only(course):
     assert wide["ana"][CMP] == "0" and wide["ana"]["total"] == "11"
 
 
-def test_gradebook_is_backed_up_before_each_write(course):
+def test_gradebook_is_backed_up_before_each_write(regraded):
+    course = regraded
     backups = sorted((course["course"] / "gradebook-backups").glob("gradebook-*.db"))
     assert 1 <= len(backups) <= 5
     assert (course["course"] / "gradebook.db.bak").is_file()

@@ -85,26 +85,57 @@ def test_no_solution_or_hidden_test_reaches_students(name):
         assert marker not in text, f"{marker!r} found in notebooks/{name}.ipynb"
 
 
-def nbgrader_validate(path: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nbgrader", "validate", str(path), *extra],
-        capture_output=True, text=True, cwd=path.parent, env=nbgrader_env(), timeout=600)
+_VALIDATING = re.compile(r"^\[ValidateApp \| INFO\] Validating '(.+)'$", re.M)
+
+
+def nbgrader_validate(paths: list[Path], *extra: str) -> dict[Path, str]:
+    """One ``nbgrader validate`` over ``paths`` (nbgrader still runs each notebook in a fresh
+    kernel of its own, in the notebook's folder; one process saves its start-up): what it wrote
+    for each notebook, from the line announcing it to the next one's. A notebook it never
+    reached (a fatal error stops it) has no entry; ``None`` holds the whole output."""
+    env = nbgrader_env()
+    env["PYTHONUNBUFFERED"] = "1"  # its log (stderr) and its verdicts (stdout) in order
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", *map(str, paths), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=paths[0].parent,
+        env=env, timeout=600 * len(paths))
+    out = result.stdout
+    starts = list(_VALIDATING.finditer(out))
+    ends = [m.start() for m in starts[1:]] + [len(out)] * bool(starts)
+    sections = {Path(m.group(1)).resolve(): out[m.start():end]
+                for m, end in zip(starts, ends, strict=True)}
+    sections[None] = f"exit status {result.returncode}\n{out}"
+    return sections
+
+
+@pytest.fixture(scope="module")
+def masters_validated():
+    return nbgrader_validate([master_path(name) for name in ASSIGNMENTS])
+
+
+@pytest.fixture(scope="module")
+def students_validated_inverted():
+    return nbgrader_validate([NOTEBOOKS_DIR / f"{name}.ipynb" for name in ASSIGNMENTS
+                              if name != "07_comparison"], "--invert")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_master_passes_nbgrader_validate(name):
-    result = nbgrader_validate(master_path(name))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
+def test_master_passes_nbgrader_validate(name, masters_validated):
+    path = master_path(name).resolve()
+    assert path in masters_validated, f"not validated:\n{masters_validated[None]}"
+    out = masters_validated[path]
+    assert "Success! Your notebook passes all the tests." in out, out
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in ASSIGNMENTS if n != "07_comparison"])
-def test_student_notebook_fails_every_test_cell(name):
-    result = nbgrader_validate(NOTEBOOKS_DIR / f"{name}.ipynb", "--invert")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
+def test_student_notebook_fails_every_test_cell(name, students_validated_inverted):
+    path = (NOTEBOOKS_DIR / f"{name}.ipynb").resolve()
+    assert path in students_validated_inverted, (
+        f"not validated:\n{students_validated_inverted[None]}")
+    out = students_validated_inverted[path]
+    assert "Success! The notebook does not pass any tests." in out, out
 
 
 @pytest.mark.slow

@@ -26,6 +26,12 @@ from autograder.grading import sandbox
 GRADER_BROKEN = 3
 
 
+def kernel_start_timeout() -> float:
+    """Seconds the preflight kernel has to start and answer: 60, or
+    ``OPTIM_GRADER_KERNEL_START_TIMEOUT``."""
+    return float(os.environ.get("OPTIM_GRADER_KERNEL_START_TIMEOUT") or 60)
+
+
 class GraderBroken(RuntimeError):
     """The grading machinery cannot work here (e.g. no kernel can start): stop the run."""
 
@@ -99,7 +105,8 @@ class Sandboxes:
         launcher's root), before any submission, and fail fast if it cannot.
 
         A kernel that cannot start is the grader's problem, never a student's: the run stops
-        with the reason instead of scoring every submission 0 (or waiting).
+        with the reason instead of scoring every submission 0 (or waiting). It has
+        :func:`kernel_start_timeout` seconds to answer.
         """
         from jupyter_client.manager import KernelManager
 
@@ -111,7 +118,7 @@ class Sandboxes:
             manager.start_kernel(cwd=str(folder))
             client = manager.client()
             client.start_channels()
-            client.wait_for_ready(timeout=60)
+            client.wait_for_ready(timeout=kernel_start_timeout())
         except Exception as exc:  # noqa: BLE001 - every failure here means the same thing
             raise GraderBroken(f"the grading kernel cannot start: {type(exc).__name__}: {exc}"
                                ) from exc
