@@ -26,13 +26,13 @@ GOAL_SECONDS, GOAL_MIB, GOAL_TOTAL_SECONDS = 60, 1024, 240
 RUN_ONE = r"""
 import json, resource, sys, time
 import nbformat
-from nbclient import NotebookClient
+from autograder.grading.kernels import notebook_client
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
 start = time.perf_counter()
-NotebookClient(nb, timeout=600, kernel_name="python3",
-               resources={"metadata": {"path": str(__import__("pathlib").Path(path).parent)}}
-               ).execute()
+notebook_client(nb, timeout=600, kernel_name="python3",
+                resources={"metadata": {"path": str(__import__("pathlib").Path(path).parent)}}
+                ).execute()
 seconds = time.perf_counter() - start
 errors = sum(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
 peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -37,9 +37,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograder import master_path
+from autograder.grading.kernels import notebook_client
 
 _RUNS_KEPT_SECONDS = 24 * 3600
 
@@ -82,9 +82,9 @@ def execute_master(name: str) -> nbformat.NotebookNode:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            NotebookClient(notebook, timeout=600, kernel_name="python3",
-                           resources={"metadata": {"path": str(master_path(name).parent)}}
-                           ).execute()
+            notebook_client(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(master_path(name).parent)}}
+                            ).execute()
     finally:
         if saved is not None:
             os.environ["NBGRADER_EXECUTION"] = saved

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from autograder import NOTEBOOKS_DIR
+from autograder.grading.kernels import notebook_client
 from autograder.publish.masters import master, nbgrader_meta
 
 nbformat = pytest.importorskip("nbformat")
@@ -36,9 +37,9 @@ def run_notebook(tmp_path, overrides):
                 not str(gid).startswith("test_"):
             cell["source"] = ""  # experiments are not what this test is about
     notebook = nbformat.reads(json.dumps(nb), as_version=4)
-    client = nbclient.NotebookClient(copy.deepcopy(notebook), timeout=120,
-                                     kernel_name="python3", allow_errors=True,
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    client = notebook_client(copy.deepcopy(notebook), timeout=120,
+                             kernel_name="python3", allow_errors=True,
+                             resources={"metadata": {"path": str(tmp_path)}})
     return client.execute()
 
 

@@ -6,6 +6,8 @@ import copy
 import csv
 import json
 import re
+import time
+from queue import Empty
 
 import nbformat
 import pytest
@@ -660,3 +662,77 @@ def test_an_unreadable_english_or_unknown_submission_stays_english(tmp_path):
     assert english.startswith("**Your notebook could not be read: invalid JSON ("), english
     assert chinese.startswith("**无法读取你的笔记本：JSON 无效（第 "), chinese
     assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", chinese), chinese
+
+
+# --- kernel channels: a missed wake-up costs one poll slice, not the whole timeout ------------
+
+async def _wait_after_missed_wakeup(channel_class, timeout):
+    """Seconds ``channel_class.get_msg(timeout)`` takes to return a message that arrived while it
+    waited, when the socket's edge-triggered FD lost its wake-up (another reader of
+    ``zmq.EVENTS`` consumed the edge: how headless runs of notebook 07 stalled ~600 s)."""
+    import asyncio
+
+    import zmq
+    import zmq.asyncio
+    from jupyter_client.session import Session
+
+    context = zmq.asyncio.Context()
+    try:
+        receiver, sender = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+        receiver.bind("inproc://missed-wakeup")
+        sender.connect("inproc://missed-wakeup")
+        session = Session()
+        channel = channel_class(receiver, session)
+        start = time.monotonic()
+        waiting = asyncio.ensure_future(channel.get_msg(timeout=timeout))
+        await asyncio.sleep(0.2)                       # the wait now sleeps on the FD
+        session.send(zmq.Socket.shadow(sender.underlying), "kernel_info_reply", {})
+        receiver.getsockopt(zmq.EVENTS)                # the FD's edge is consumed here
+        reply = await waiting
+        return reply["msg_type"], time.monotonic() - start
+    finally:
+        context.destroy(linger=0)
+
+
+def test_a_missed_wakeup_costs_a_poll_slice_not_the_timeout():
+    import asyncio
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    from autograder.grading.kernels import ReadyKernelClient, SlicedPollChannel
+
+    # jupyter_client's own channel: the waiting reply is seen only when the timeout ends
+    kind, stock = asyncio.run(_wait_after_missed_wakeup(AsyncZMQSocketChannel, 4))
+    assert kind == "kernel_info_reply" and stock >= 3.9, stock
+    kind, sliced = asyncio.run(_wait_after_missed_wakeup(SlicedPollChannel, 4))
+    assert kind == "kernel_info_reply" and sliced < 1.9, sliced
+    # the grader's kernels (and the tests' headless runs) talk through such channels
+    for name in ("shell", "iopub", "stdin", "control"):
+        assert getattr(ReadyKernelClient, f"{name}_channel_class").default_value \
+            is SlicedPollChannel
+
+
+def test_a_sliced_wait_keeps_its_timeout():
+    import asyncio
+
+    import zmq
+    import zmq.asyncio
+    from jupyter_client.session import Session
+
+    from autograder.grading.kernels import SlicedPollChannel
+
+    async def wait(timeout):
+        context = zmq.asyncio.Context()
+        try:
+            socket = context.socket(zmq.PAIR)
+            socket.bind("inproc://nothing-comes")
+            channel = SlicedPollChannel(socket, Session())
+            start = time.monotonic()
+            with pytest.raises(Empty):
+                await channel.get_msg(timeout=timeout)
+            return time.monotonic() - start
+        finally:
+            context.destroy(linger=0)
+
+    assert asyncio.run(wait(0)) < 0.5
+    assert 2.4 <= asyncio.run(wait(2.5)) < 3.5      # three slices, one of them short

@@ -25,9 +25,9 @@ import warnings
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograder import NOTEBOOKS_DIR, REPO_DIR, assignments, master_path
+from autograder.grading.kernels import notebook_client
 from autograder.publish import translations as tr
 from autograder.publish.masters import graded_functions
 from autograder.publish.notebooks import nbgrader_env
@@ -456,8 +456,8 @@ def run(notebook, path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            NotebookClient(notebook, timeout=600, kernel_name="python3",
-                           resources={"metadata": {"path": str(path)}}).execute()
+            notebook_client(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path)}}).execute()
     finally:
         if env_backup is not None:
             os.environ["NBGRADER_EXECUTION"] = env_backup
