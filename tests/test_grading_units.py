@@ -581,6 +581,17 @@ def test_scratch_gradebook_skips_the_disk_sync_only_for_itself(tmp_path, monkeyp
     assert synchronous == {"scratch.db": 0, "course.db": 2}  # OFF there, FULL elsewhere
     with Gradebook(f"sqlite:///{tmp_path / 'scratch.db'}", "optim-course") as gb:
         assert [s.id for s in gb.students] == ["s-scratch.db"]
+        engine = gb.engine
+    # One engine for the scratch gradebook (its statement cache kept), fresh ones elsewhere.
+    with Gradebook(f"sqlite:///{tmp_path / 'scratch.db'}", "optim-course") as gb:
+        assert gb.engine is engine and [s.id for s in gb.students] == ["s-scratch.db"]
+        gb.add_student("second")
+        gb.db.commit()
+    with Gradebook(f"sqlite:///{tmp_path / 'course.db'}", "optim-course") as gb, \
+            Gradebook(f"sqlite:///{tmp_path / 'course.db'}", "optim-course") as other:
+        assert gb.engine is not other.engine and gb.engine is not engine
+    with Gradebook(f"sqlite:///{tmp_path / 'scratch.db'}", "optim-course") as gb:
+        assert sorted(s.id for s in gb.students) == ["s-scratch.db", "second"]
 
 
 def test_kernel_stop_is_noticed_within_milliseconds():
