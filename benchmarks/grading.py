@@ -148,11 +148,13 @@ def main(argv: list[str] | None = None) -> int:
         kinds = synthesise(course, release, names, args.students, args.seed)
         submissions = args.students * len(names)
 
+        load_before = os.getloadavg()
         started = time.perf_counter()
         result = subprocess.run([PY, "-m", "autograder", "grade", "--course", str(course),
                                  "--jobs", str(args.jobs), "--quiet"],
                                 capture_output=True, text=True, env=env(), cwd=REPO)
         total = time.perf_counter() - started
+        load_after = os.getloadavg()
         if result.returncode != 0:
             print(result.stdout, result.stderr, file=sys.stderr)
             return 1
@@ -171,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         plain_mean = sum(plain) / max(1, len(plain))
         report = {
             "students": args.students, "assignments": len(names), "submissions": submissions,
-            "jobs": args.jobs, "mix": kinds,
+            "jobs": args.jobs, "cores": os.cpu_count(), "mix": kinds,
+            # 1-minute load averages around the graded run: timings are only comparable at
+            # the same load (the grader's own shards add about --jobs to it)
+            "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2),
             "total_seconds": round(total, 1),
             "per_submission_seconds": round(total / submissions, 3),
             "per_submission_worker_seconds": round(per_worker, 3),

@@ -736,3 +736,157 @@ def test_a_sliced_wait_keeps_its_timeout():
 
     assert asyncio.run(wait(0)) < 0.5
     assert 2.4 <= asyncio.run(wait(2.5)) < 3.5      # three slices, one of them short
+
+
+# ---------------------------------------------------------------------------------------------
+# The shard's faster forms of nbgrader's parts: the same behaviour.
+
+
+def _metadata_cases():
+    """A master notebook (valid), and copies each broken the way nbgrader's metadata check is
+    there to catch."""
+    master = nbformat.read(master_path(GD), as_version=4)
+    graded = [c for c in master.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    solution = next(c for c in master.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    markdown = next(c for c in master.cells if c.cell_type == "markdown")
+
+    def case(change):
+        nb = copy.deepcopy(master)
+        change(nb)
+        return nb
+
+    def index(cell):
+        return master.cells.index(cell)
+
+    return {
+        "valid": master,
+        "points-not-a-number": case(lambda nb: nb.cells[index(graded[0])].metadata["nbgrader"]
+                                    .update(points="ten")),
+        "unknown-type": case(lambda nb: nb.cells[index(graded[0])].metadata["nbgrader"]
+                             .update(locked="yes")),
+        "no-grade-id": case(lambda nb: nb.cells[index(graded[0])].metadata["nbgrader"]
+                            .pop("grade_id")),
+        "empty-grade-id": case(lambda nb: nb.cells[index(solution)].metadata["nbgrader"]
+                               .update(grade_id="")),
+        "old-schema": case(lambda nb: nb.cells[index(graded[0])].metadata["nbgrader"]
+                           .update(schema_version=2)),
+        "new-schema": case(lambda nb: nb.cells[index(graded[0])].metadata["nbgrader"]
+                           .update(schema_version=4)),
+        "duplicate-id": case(lambda nb: nb.cells[index(solution)].metadata["nbgrader"]
+                             .update(grade_id=graded[0].metadata["nbgrader"]["grade_id"])),
+        "markdown-grade-only": case(lambda nb: nb.cells[index(markdown)].metadata.update(
+            nbgrader={"schema_version": 3, "grade": True, "solution": False, "locked": False,
+                      "grade_id": "md", "points": 1})),
+    }
+
+
+def _outcome(check, nb):
+    try:
+        check(nb)
+    except Exception as exc:  # noqa: BLE001 - the outcome is what is compared
+        return type(exc).__name__, str(exc)
+    return None
+
+
+@pytest.mark.parametrize("name", list(_metadata_cases()))
+def test_metadata_check_fails_exactly_where_nbgrader_does(name):
+    from nbgrader.nbgraderformat import MetadataValidator
+    from nbgrader.preprocessors import CheckCellMetadata
+
+    from autograder.grading.shard import autograde_preprocessors
+
+    nb = _metadata_cases()[name]
+    ours = next(pp for pp in autograde_preprocessors()[0] if issubclass(pp, CheckCellMetadata))
+    assert ours is not CheckCellMetadata
+    # The validator: the same error (type and message) as nbgrader's, or none.
+    expected = _outcome(MetadataValidator().validate_nb, copy.deepcopy(nb))
+    assert _outcome(ours.validator_class().validate_nb, copy.deepcopy(nb)) == expected
+    assert (expected is None) == (name == "valid")
+    # The preprocessor: passes, or raises what nbgrader's raises.
+    assert (_outcome(lambda n: ours().preprocess(n, {}), copy.deepcopy(nb))
+            == _outcome(lambda n: CheckCellMetadata().preprocess(n, {}), copy.deepcopy(nb)))
+
+
+def test_autograde_runs_nbgraders_preprocessors_in_order():
+    from nbgrader.converters.autograde import Autograde
+
+    from autograder.grading.shard import autograde_preprocessors
+
+    for ours, name in zip(autograde_preprocessors(),
+                          ("sanitize_preprocessors", "autograde_preprocessors"), strict=True):
+        theirs = Autograde.class_traits()[name].default()
+        assert len(ours) == len(theirs)
+        for mine, original in zip(ours, theirs, strict=True):
+            assert issubclass(mine, original)
+        assert sum(mine is not original for mine, original in zip(ours, theirs, strict=True)) == (
+            1 if name == "sanitize_preprocessors" else 2)
+
+
+def test_scratch_gradebook_skips_the_disk_sync_only_for_itself(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+    from sqlalchemy import text
+
+    from autograder.grading.shard import scratch_gradebook
+    from autograder.publish.notebooks import nbgrader_env
+
+    monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # a new gradebook runs alembic
+
+    for name in ("scratch.db", "course.db"):
+        with Gradebook(f"sqlite:///{tmp_path / name}", "optim-course"):
+            pass
+    scratch_gradebook(tmp_path / "scratch.db")
+    synchronous = {}
+    for name in ("scratch.db", "course.db"):
+        with Gradebook(f"sqlite:///{tmp_path / name}", "optim-course") as gb:
+            gb.add_student(f"s-{name}")
+            gb.db.commit()
+            synchronous[name] = gb.db.execute(text("PRAGMA synchronous")).scalar()
+    assert synchronous == {"scratch.db": 0, "course.db": 2}  # OFF there, FULL elsewhere
+    with Gradebook(f"sqlite:///{tmp_path / 'scratch.db'}", "optim-course") as gb:
+        assert [s.id for s in gb.students] == ["s-scratch.db"]
+        engine = gb.engine
+    # One engine for the scratch gradebook (its statement cache kept), fresh ones elsewhere.
+    with Gradebook(f"sqlite:///{tmp_path / 'scratch.db'}", "optim-course") as gb:
+        assert gb.engine is engine and [s.id for s in gb.students] == ["s-scratch.db"]
+        gb.add_student("second")
+        gb.db.commit()
+    with Gradebook(f"sqlite:///{tmp_path / 'course.db'}", "optim-course") as gb, \
+            Gradebook(f"sqlite:///{tmp_path / 'course.db'}", "optim-course") as other:
+        assert gb.engine is not other.engine and gb.engine is not engine
+    with Gradebook(f"sqlite:///{tmp_path / 'scratch.db'}", "optim-course") as gb:
+        assert sorted(s.id for s in gb.students) == ["s-scratch.db", "second"]
+
+
+def test_kernel_stop_is_noticed_within_milliseconds():
+    import asyncio
+    import time
+
+    from autograder.grading.kernels import SandboxKernelManager
+
+    class Dies(SandboxKernelManager):
+        """A kernel that is gone 30 ms after the kill (a real one: a few ms)."""
+
+        async def _async_is_alive(self):
+            return time.monotonic() < self.gone_at
+
+    manager = Dies()
+    manager.gone_at = time.monotonic() + 0.03
+    started = time.monotonic()
+    asyncio.run(manager._async_wait())
+    waited = time.monotonic() - started
+    assert 0.03 <= waited < 0.095, waited  # jupyter_client's own poll: 0.1 s
+    manager.gone_at = time.monotonic() + 0.5  # one that takes long: polled at 0.1 s as before
+    polls = 0
+
+    async def count():
+        nonlocal polls
+        original = manager._async_is_alive
+
+        async def alive():
+            nonlocal polls
+            polls += 1
+            return await original()
+        manager._async_is_alive = alive
+        await manager._async_wait()
+    asyncio.run(count())
+    assert polls < 15

@@ -619,7 +619,15 @@ WARM_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell
                 "helpers.plots", "helpers.surfaces", "helpers.training",
                 # what IPython imports for a kernel's first traceback (every failed test cell)
                 "IPython.core.ultratb", "IPython.core.logger", "stack_data",
-                "pygments.lexers.python", "pygments.formatters.terminal256")
+                "pygments.lexers.python", "pygments.formatters.terminal256",
+                # what every forked kernel still imported itself (measured: the modules new
+                # in a kernel's sys.modules after grading a notebook): numpy's lazily loaded
+                # random module (numpy.random.seed() below), tornado's asyncio loop,
+                # faulthandler, psutil (ipykernel imports it for the interrupt_request that
+                # precedes every shutdown: ~40 ms of CPU per kernel), the Agg backend and its
+                # contour library (the first figure), numpy.testing (checks and tests use it)
+                "numpy.random", "secrets", "faulthandler", "tornado.platform.asyncio", "psutil",
+                "matplotlib.backends.backend_agg", "numpy.testing")
 
 
 def _warm_tracebacks() -> None:
