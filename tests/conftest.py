@@ -178,3 +178,18 @@ def grading_template(request):
         return course
 
     return seed
+
+
+@pytest.fixture
+def restore_language():
+    """Whatever a test switches, English figures (no translating hook) afterwards (the figure
+    tests of test_plots.py and test_i18n.py)."""
+    import matplotlib
+
+    from helpers import plots
+
+    language, family = plots.LANGUAGE, list(matplotlib.rcParams["font.family"])
+    yield
+    plots.use_language("en")
+    plots.LANGUAGE = language
+    matplotlib.rcParams["font.family"] = family

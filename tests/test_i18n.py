@@ -505,22 +505,9 @@ def test_the_release_keeps_figure_links_and_moves_other_links_up():
     assert _relocate_links("![x](figures/sub/x.png)") == "![x](../figures/sub/x.png)"
 
 
-@pytest.fixture
-def english_figures_afterwards():
-    import matplotlib
-
-    from helpers import plots
-
-    language, family = plots.LANGUAGE, list(matplotlib.rcParams["font.family"])
-    yield
-    plots.use_language("en")
-    plots.LANGUAGE = language
-    matplotlib.rcParams["font.family"] = family
-
-
 @pytest.mark.slow
 def test_zh_figures_are_what_make_figures_draws_all_in_chinese(tmp_path, caplog,
-                                                               english_figures_afterwards):
+                                                               restore_language):
     """The committed Chinese set is current with its drawing code (as the English set is in
     test_notebooks.py), every line of it with words is drawn in Chinese but for code names,
     with no missing glyph (matplotlib logs mathtext's and warns plain text's), and every
@@ -576,7 +563,7 @@ def test_every_concept_figure_text_has_chinese_with_the_same_holes():
 
 
 def test_a_chinese_line_with_maths_is_drawn_with_the_chinese_font_first(
-        english_figures_afterwards, caplog):
+        restore_language, caplog):
     """Mathtext takes the words between the maths from the first font of the family only: the
     translated line is drawn with the Chinese font first, and no glyph is missing."""
     import logging

@@ -309,14 +309,7 @@ def test_plot_trajectories_names_bad_paths():
 
 
 # --------------------------------------------------------------------------- figures in Chinese
-@pytest.fixture
-def restore_language():
-    """Whatever a test switches, English figures (no translating hook) afterwards."""
-    language, family = plots.LANGUAGE, list(matplotlib.rcParams["font.family"])
-    yield
-    plots.use_language("en")
-    plots.LANGUAGE = language
-    matplotlib.rcParams["font.family"] = family
+# (restore_language: tests/conftest.py)
 
 
 def _texts_figure():
