@@ -240,6 +240,8 @@ _exit(0)
 
 
 def _child_env() -> dict[str, str]:
+    # The children run ``python -I -B``: -I ignores every PYTHON* variable, so -B is what keeps
+    # them from writing bytecode; PYTHONDONTWRITEBYTECODE is for what they start themselves.
     env = {k: v for k, v in os.environ.items()
            if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
     env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -566,7 +568,7 @@ class Zygote:
         try:
             with _live_lock:
                 self.proc = subprocess.Popen(
-                    [python or sys.executable, "-I", "-c", _ZYGOTE, str(theirs.fileno()),
+                    [python or sys.executable, "-I", "-B", "-c", _ZYGOTE, str(theirs.fileno()),
                      entry, str(REPO_DIR), _BOOTSTRAP],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
@@ -735,7 +737,7 @@ def run_isolated(entry: str, task, limits: Limits | None = None,
             with _live_lock:
                 try:
                     proc = subprocess.Popen(
-                        [python, "-I", "-c", _BOOTSTRAP, str(data_w), entry,
+                        [python, "-I", "-B", "-c", _BOOTSTRAP, str(data_w), entry,
                          str(limits.memory_bytes), str(cpu), str(REPO_DIR)],
                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                         pass_fds=(data_w,), cwd=workdir, env=_child_env(),
