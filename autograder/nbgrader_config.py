@@ -22,7 +22,7 @@ c.Execute.interrupt_on_timeout = True
 # Every kernel nbgrader runs from here (validate, autograde by hand) is reached through the
 # course's client, as make grade's are: its channels look at the socket again every second, so a
 # missed zmq wake-up cannot hold a cell until its timeout (autograder/grading/kernels.py).
-c.AsyncKernelManager.client_class = "autograder.grading.kernels.ReadyKernelClient"
+c.AsyncKernelManager.client_class = "autograder.grading.channels.ReadyKernelClient"
 
 # Feedback pages, whichever path makes them (`make grade`, `nbgrader generate_feedback`, the
 # formgrader's "Generate Feedback" button): the student's view of the notebook (hidden tests

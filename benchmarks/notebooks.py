@@ -26,7 +26,7 @@ GOAL_SECONDS, GOAL_MIB, GOAL_TOTAL_SECONDS = 60, 1024, 240
 RUN_ONE = r"""
 import json, resource, sys, time
 import nbformat
-from autograder.grading.kernels import notebook_client
+from autograder.grading.channels import notebook_client
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
 start = time.perf_counter()

@@ -39,7 +39,7 @@ import nbformat
 import pytest
 
 from autograder import master_path
-from autograder.grading.kernels import notebook_client
+from autograder.grading.channels import notebook_client
 
 _RUNS_KEPT_SECONDS = 24 * 3600
 

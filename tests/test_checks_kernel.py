@@ -9,7 +9,7 @@ import re
 import pytest
 
 from autograder import NOTEBOOKS_DIR
-from autograder.grading.kernels import notebook_client
+from autograder.grading.channels import notebook_client
 from autograder.publish.masters import master, nbgrader_meta
 
 nbformat = pytest.importorskip("nbformat")

@@ -699,7 +699,7 @@ def test_a_missed_wakeup_costs_a_poll_slice_not_the_timeout():
 
     from jupyter_client.channels import AsyncZMQSocketChannel
 
-    from autograder.grading.kernels import ReadyKernelClient, SlicedPollChannel
+    from autograder.grading.channels import ReadyKernelClient, SlicedPollChannel
 
     # jupyter_client's own channel: the waiting reply is seen only when the timeout ends
     kind, stock = asyncio.run(_wait_after_missed_wakeup(AsyncZMQSocketChannel, 4))
@@ -719,7 +719,7 @@ def test_a_sliced_wait_keeps_its_timeout():
     import zmq.asyncio
     from jupyter_client.session import Session
 
-    from autograder.grading.kernels import SlicedPollChannel
+    from autograder.grading.channels import SlicedPollChannel
 
     async def wait(timeout):
         context = zmq.asyncio.Context()

@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 from autograder import NOTEBOOKS_DIR, REPO_DIR, assignments, master_path
-from autograder.grading.kernels import notebook_client
+from autograder.grading.channels import notebook_client
 from autograder.publish import translations as tr
 from autograder.publish.masters import graded_functions
 from autograder.publish.notebooks import nbgrader_env
