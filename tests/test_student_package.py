@@ -32,6 +32,8 @@ pytestmark = pytest.mark.slow
 UV = Path(sys.executable).with_name("uv")
 #: What a JupyterLab single-user server adds to the wheel (ipywidgets: notebook 07's explorer).
 KERNEL_SIDE = ["ipykernel>=6.29", "nbclient>=0.10", "nbformat>=5.10", "ipywidgets>=8.1"]
+# the headless runs' kernel client (DRIVER loads it by path: the venvs have no course)
+CHANNELS = REPO_DIR / "autograder" / "grading" / "channels.py"
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -75,17 +77,22 @@ def run_student(student_env, *args, timeout=120) -> subprocess.CompletedProcess:
 
 # ----------------------------------------------------------------------------- notebooks
 DRIVER = textwrap.dedent('''
-    """Execute notebooks with nbclient in this venv's own kernel; print one JSON report."""
-    import json, sys
+    """Execute notebooks with nbclient in this venv's own kernel; print one JSON report.
+    argv: the jobs (JSON) and the path of the course's autograder/grading/channels.py, loaded
+    by its path (the venv has no course): its client cannot miss a kernel's message."""
+    import importlib.util, json, sys
     import nbformat
-    from nbclient import NotebookClient
 
+    spec = importlib.util.spec_from_file_location("course_channels", sys.argv[2])
+    channels = sys.modules["course_channels"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(channels)
     jobs = json.load(open(sys.argv[1]))
     report = []
     for job in jobs:
         nb = nbformat.read(job["path"], as_version=4)
-        client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": job["cwd"]}})
+        client = channels.notebook_client(nb, timeout=300, kernel_name="python3",
+                                          allow_errors=True,
+                                          resources={"metadata": {"path": job["cwd"]}})
         client.execute()
         cells = []
         for cell in nb.cells:
@@ -145,7 +152,8 @@ def run_notebooks(side: dict, tmp_path, notebooks: dict[str, nbformat.NotebookNo
     (tmp_path / "driver.py").write_text(DRIVER)
     env = dict(side["env"], NBGRADER_EXECUTION="1")  # the notebooks' quick settings
     result = subprocess.run([str(side["python"]), "-I", str(tmp_path / "driver.py"),
-                             str(tmp_path / "jobs.json")], cwd=side["cwd"], env=env,
+                             str(tmp_path / "jobs.json"), str(CHANNELS)],
+                            cwd=side["cwd"], env=env,
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     report = {job["name"]: job["cells"] for job in json.loads(result.stdout)}
