@@ -21,8 +21,10 @@ c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 # Every kernel nbgrader runs from here (validate, autograde by hand) is reached through the
 # course's client, as make grade's are: its channels look at the socket again every second, so a
-# missed zmq wake-up cannot hold a cell until its timeout (autograder/grading/kernels.py).
-c.AsyncKernelManager.client_class = "autograder.grading.channels.ReadyKernelClient"
+# missed zmq wake-up cannot hold a cell until its timeout (autograder/grading/channels.py).
+from autograder.grading.channels import CLIENT_CLASS  # noqa: E402
+
+c.AsyncKernelManager.client_class = CLIENT_CLASS
 
 # Feedback pages, whichever path makes them (`make grade`, `nbgrader generate_feedback`, the
 # formgrader's "Generate Feedback" button): the student's view of the notebook (hidden tests

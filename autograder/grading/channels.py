@@ -15,6 +15,11 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
 from traitlets import Type
 
+#: What ``AsyncKernelManager.client_class`` names to reach kernels through
+#: :class:`ReadyKernelClient` (this module's own name: the students' package test loads it by
+#: its path, under another).
+CLIENT_CLASS = f"{__name__}.ReadyKernelClient"
+
 
 class SlicedPollChannel(AsyncZMQSocketChannel):
     """A kernel channel whose waits look at the socket again at least every second.
@@ -94,5 +99,5 @@ def notebook_client(notebook, **options):
     from traitlets.config import Config
 
     config = Config()
-    config.AsyncKernelManager.client_class = f"{__name__}.ReadyKernelClient"
+    config.AsyncKernelManager.client_class = CLIENT_CLASS
     return NotebookClient(notebook, config=config, **options)

@@ -36,7 +36,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grading import sandbox
+from autograder.grading import channels, sandbox
 from autograder.grading.kernels import GRADER_BROKEN, GraderBroken, Sandboxes
 from autograder.grading.submission import (
     feedback_notebook,
@@ -520,7 +520,7 @@ def nbgrader_api(root: Path, options: Options, sandboxes: Sandboxes, autograded:
     config.Execute.startup_timeout = 60
     # The notebook is done with the kernel: kill it rather than poll for a polite exit.
     config.Execute.shutdown_kernel = "immediate"
-    config.AsyncKernelManager.client_class = "autograder.grading.channels.ReadyKernelClient"
+    config.AsyncKernelManager.client_class = channels.CLIENT_CLASS
     # nbgrader's own preprocessors, two of them in a faster form (see their docstrings).
     config.Autograde.sanitize_preprocessors, config.Autograde.autograde_preprocessors = (
         autograde_preprocessors())
